@@ -1,0 +1,95 @@
+package dev.procmgr.core;
+
+import dev.procmgr.api.OutputListener;
+import dev.procmgr.api.ProcessOutput;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link ProcessOutput#follow} subscriptions of one process. Each has a bounded queue and
+ * its own daemon delivery thread, so a slow listener drops lines (counted) and never holds up
+ * the backend's I/O thread, the child, or another listener.
+ */
+final class Followers {
+    private static final Logger LOG = LoggerFactory.getLogger(Followers.class);
+    static final int QUEUE_CAPACITY = 8192;
+
+    private final String tag;
+    private final CopyOnWriteArrayList<Sub> subs = new CopyOnWriteArrayList<>();
+
+    Followers(String tag) {
+        this.tag = tag;
+    }
+
+    void offer(ProcessOutput.Stream stream, String line) {
+        for (Sub s : subs) {
+            s.offer(stream, line);
+        }
+    }
+
+    ProcessOutput.Subscription add(OutputListener listener) {
+        Sub s = new Sub(listener);
+        subs.add(s);
+        s.thread.start();
+        return s;
+    }
+
+    private record Line(ProcessOutput.Stream stream, String text) {
+    }
+
+    private final class Sub implements ProcessOutput.Subscription {
+        private final OutputListener listener;
+        private final BlockingQueue<Line> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+        private final AtomicLong dropped = new AtomicLong();
+        private final Thread thread;
+        private volatile boolean closed;
+
+        Sub(OutputListener listener) {
+            this.listener = listener;
+            this.thread = new Thread(this::deliver, "procmgr-follow-" + tag);
+            thread.setDaemon(true);
+        }
+
+        void offer(ProcessOutput.Stream stream, String line) {
+            if (!closed && !queue.offer(new Line(stream, line))) {
+                dropped.incrementAndGet();
+            }
+        }
+
+        private void deliver() {
+            while (!closed) {
+                Line l;
+                try {
+                    l = queue.poll(200, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                if (l == null) {
+                    continue;
+                }
+                try {
+                    listener.onLine(tag, l.stream(), l.text());
+                } catch (RuntimeException e) {
+                    LOG.warn("output listener of '{}' threw; line skipped", tag, e);
+                }
+            }
+        }
+
+        @Override
+        public long dropped() {
+            return dropped.get();
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            subs.remove(this);
+            thread.interrupt();
+        }
+    }
+}

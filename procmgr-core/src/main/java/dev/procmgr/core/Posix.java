@@ -1,0 +1,87 @@
+package dev.procmgr.core;
+
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import dev.procmgr.api.Signal;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * kill(2) through JNA: the JDK can send only TERM and KILL, and only to one pid; stopping a tree
+ * needs any signal to a whole process group. Loaded lazily; where it cannot load, {@link #get()}
+ * is empty and the core falls back to {@link ProcessHandle} (TERM/KILL, pid by pid).
+ */
+final class Posix {
+    private static final Logger LOG = LoggerFactory.getLogger(Posix.class);
+    private static final int ESRCH = 3;
+
+    /** The libc functions used. */
+    public interface CLib extends Library {
+        int kill(int pid, int sig);
+
+        int getpgid(int pid);
+    }
+
+    private final CLib libc;
+
+    private Posix(CLib libc) {
+        this.libc = libc;
+    }
+
+    /** The process-wide instance, or empty where libc cannot be loaded (logged once). */
+    static Optional<Posix> get() {
+        return Holder.INSTANCE;
+    }
+
+    /** Sends a signal to a process group. @return false when the group no longer exists */
+    boolean killGroup(long pgid, Signal signal) {
+        return kill(-pgid, signal.number());
+    }
+
+    /** Sends a signal to one pid. @return false when no such process exists */
+    boolean killPid(long pid, Signal signal) {
+        return kill(pid, signal.number());
+    }
+
+    /** Whether any process is left in the group. */
+    boolean groupExists(long pgid) {
+        return kill(-pgid, 0);
+    }
+
+    /** The process group of a pid, or empty when it is gone. */
+    Optional<Long> pgid(long pid) {
+        int r = libc.getpgid((int) pid);
+        return r < 0 ? Optional.empty() : Optional.of((long) r);
+    }
+
+    private boolean kill(long target, int sig) {
+        if (target == 0 || target == -1 || target == 1 || target == -1L) {
+            // 0 and -1 address our own group or every process: never a managed process
+            throw new IllegalArgumentException("refusing to signal " + target);
+        }
+        int r = libc.kill((int) target, sig);
+        if (r == 0) {
+            return true;
+        }
+        int errno = Native.getLastError();
+        if (errno != ESRCH) {
+            LOG.debug("kill({}, {}) failed: errno {}", target, sig, errno);
+        }
+        return false;
+    }
+
+    private static final class Holder {
+        static final Optional<Posix> INSTANCE = load();
+
+        private static Optional<Posix> load() {
+            try {
+                return Optional.of(new Posix(Native.load("c", CLib.class)));
+            } catch (Throwable t) {
+                LoggerFactory.getLogger(Posix.class).warn("libc kill(2) unavailable ({}); stopping falls back to "
+                        + "ProcessHandle: TERM/KILL only, pid by pid, no process groups", t.toString());
+                return Optional.empty();
+            }
+        }
+    }
+}

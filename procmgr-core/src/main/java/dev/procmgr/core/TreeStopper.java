@@ -1,0 +1,220 @@
+package dev.procmgr.core;
+
+import dev.procmgr.api.Signal;
+import dev.procmgr.spi.LaunchedProcess;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Stops the process tree of one run: the stop signal to the process group (when the run leads
+ * one) and to every descendant found outside it, a wait of up to the stop timeout, then KILL to
+ * whatever is left, then a wait until nothing of the tree lives. Asynchronous: driven by short
+ * scheduler polls, so stopping a thousand processes costs no thread each.
+ *
+ * <p>Members are found through {@link ProcTable}: the group and session of a leader, the parent
+ * chain of the pid, and every member seen before (so a child re-parented after its parent died is
+ * still signalled). A pid is signalled only while its start time is the one first seen.
+ */
+final class TreeStopper {
+    private static final Logger LOG = LoggerFactory.getLogger(TreeStopper.class);
+    /** How long to wait for the tree to vanish after KILL before giving up with a warning. */
+    static final Duration KILL_WAIT = Duration.ofSeconds(10);
+    private static final long SELF = ProcessHandle.current().pid();
+
+    private final Scheduler scheduler;
+    private final ProcTable.Cache procs;
+    private final Optional<Posix> posix;
+    private final boolean procAvailable;
+
+    TreeStopper(Scheduler scheduler, ProcTable.Cache procs, Optional<Posix> posix) {
+        this.scheduler = scheduler;
+        this.procs = procs;
+        this.posix = posix;
+        this.procAvailable = ProcTable.available();
+    }
+
+    /** The tree of one run. */
+    record Target(String tag, LaunchedProcess process, boolean groupLeader, CompletableFuture<?> leaderExit) {
+    }
+
+    /**
+     * Sends {@code first} now, KILL after {@code timeout}, and completes when the whole tree is
+     * gone (or {@link #KILL_WAIT} after KILL, with a warning).
+     */
+    CompletableFuture<Void> stop(Target target, Signal first, Duration timeout) {
+        Job job = new Job(target, first, timeout);
+        job.begin();
+        return job.done;
+    }
+
+    /** Sends a signal to the tree of a run without waiting. */
+    void signal(Target target, Signal signal) {
+        Job job = new Job(target, signal, Duration.ZERO);
+        job.collect(procAvailable ? procs.fresh() : null);
+        job.send(signal);
+    }
+
+    private final class Job {
+        private final Target t;
+        private final long pid;
+        private final Signal first;
+        private final long deadline;
+        private final CompletableFuture<Void> done = new CompletableFuture<>();
+        private final Map<Long, Long> seen = new HashMap<>(); // pid -> start ticks
+        private final List<ProcessHandle> handles = new ArrayList<>(); // without /proc
+        private boolean killed;
+        private long killDeadline;
+        private long pollMillis = 2;
+
+        Job(Target t, Signal first, Duration timeout) {
+            this.t = t;
+            this.pid = t.process().pid();
+            this.first = first;
+            this.deadline = scheduler.nanoTime() + timeout.toNanos();
+        }
+
+        void begin() {
+            collect(procAvailable ? procs.fresh() : null);
+            if (first == Signal.KILL) {
+                killed = true;
+                killDeadline = scheduler.nanoTime() + KILL_WAIT.toNanos();
+            }
+            send(first);
+            schedulePoll();
+        }
+
+        private void schedulePoll() {
+            scheduler.schedule(this::poll, Duration.ofMillis(pollMillis));
+            pollMillis = Math.min(50, pollMillis * 2);
+        }
+
+        private void poll() {
+            if (done.isDone()) {
+                return;
+            }
+            ProcTable table = procAvailable ? procs.get() : null;
+            collect(table);
+            boolean treeAlive = anyAlive(table);
+            if (!treeAlive && t.leaderExit().isDone()) {
+                done.complete(null);
+                return;
+            }
+            long now = scheduler.nanoTime();
+            if (!killed && now - deadline >= 0) {
+                killed = true;
+                killDeadline = now + KILL_WAIT.toNanos();
+                collect(procAvailable ? procs.fresh() : null);
+                LOG.info("stop timeout of '{}' (pid {}) passed; sending KILL to what is left", t.tag(), pid);
+                send(Signal.KILL);
+            } else if (killed && now - killDeadline >= 0) {
+                LOG.warn("process tree of '{}' (pid {}) still not gone {} after KILL; giving up waiting", t.tag(), pid, KILL_WAIT);
+                done.complete(null);
+                return;
+            } else if (killed && treeAlive) {
+                send(Signal.KILL); // children forked since the last KILL
+            }
+            schedulePoll();
+        }
+
+        /** Adds every live member of the tree in this snapshot to {@link #seen}. */
+        void collect(ProcTable table) {
+            if (table == null) {
+                ProcessHandle.of(pid).ifPresent(h -> {
+                    if (!handles.contains(h)) {
+                        handles.add(h);
+                    }
+                    h.descendants().filter(d -> !handles.contains(d)).forEach(handles::add);
+                });
+                return;
+            }
+            for (ProcTable.Proc p : table.all()) {
+                if (p.zombie() || p.pid() == SELF) {
+                    continue;
+                }
+                boolean member = p.pid() == pid
+                        || (t.groupLeader() && (p.pgrp() == pid || p.session() == pid))
+                        || table.descendsFrom(p, pid)
+                        || isSeen(p);
+                if (!member) {
+                    for (Long s : seen.keySet()) {
+                        if (p.ppid() == s) { // child of an earlier member that was re-parented
+                            member = true;
+                            break;
+                        }
+                    }
+                }
+                if (member) {
+                    seen.putIfAbsent(p.pid(), p.startTicks());
+                }
+            }
+        }
+
+        private boolean isSeen(ProcTable.Proc p) {
+            Long ticks = seen.get(p.pid());
+            return ticks != null && ticks == p.startTicks();
+        }
+
+        private boolean anyAlive(ProcTable table) {
+            if (table == null) {
+                return handles.stream().anyMatch(ProcessHandle::isAlive);
+            }
+            for (Map.Entry<Long, Long> e : seen.entrySet()) {
+                Optional<ProcTable.Proc> p = table.get(e.getKey());
+                if (p.isPresent() && !p.get().zombie() && p.get().startTicks() == e.getValue()) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        void send(Signal sig) {
+            if (posix.isPresent()) {
+                Posix px = posix.get();
+                if (t.groupLeader()) {
+                    px.killGroup(pid, sig);
+                }
+                if (!procAvailable) {
+                    for (ProcessHandle h : handles) {
+                        if (h.isAlive()) {
+                            px.killPid(h.pid(), sig);
+                        }
+                    }
+                    return;
+                }
+                ProcTable now = procs.get();
+                for (Map.Entry<Long, Long> e : seen.entrySet()) {
+                    Optional<ProcTable.Proc> p = now.get(e.getKey());
+                    boolean sameProcess = p.isPresent() && p.get().startTicks() == e.getValue() && !p.get().zombie();
+                    boolean coveredByGroup = t.groupLeader() && p.isPresent() && p.get().pgrp() == pid;
+                    if (sameProcess && !coveredByGroup) {
+                        px.killPid(e.getKey(), sig);
+                    }
+                }
+                if (!t.groupLeader() && t.process().isAlive()) {
+                    px.killPid(pid, sig);
+                }
+                return;
+            }
+            // no libc: ProcessHandle refuses a pid whose start time changed, so reuse is safe
+            if (handles.isEmpty() && procAvailable) {
+                seen.keySet().forEach(p -> ProcessHandle.of(p).ifPresent(handles::add));
+            }
+            for (ProcessHandle h : handles) {
+                if (sig == Signal.KILL) {
+                    h.destroyForcibly();
+                } else if (sig == Signal.TERM) {
+                    h.destroy();
+                } else if (h.pid() == pid) {
+                    t.process().signal(sig);
+                }
+            }
+        }
+    }
+}

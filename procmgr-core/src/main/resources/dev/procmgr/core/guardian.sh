@@ -1,0 +1,185 @@
+# procmgr guardian (see Guardian.java). POSIX sh, written for dash: small, and it forks
+# nothing while the host lives. $1: grace period between TERM and KILL, in milliseconds.
+#
+# stdin is the control pipe from the host JVM, one command a line:
+#   +G <pgid> [<start>]  watch the process group led by <pgid>
+#   +P <pid> [<start>]   watch the single process <pid> (and, at the end, its descendants)
+#   - <pid>              released: forget it, never signal it again
+#   exit                 clean close: forget everything, exit, kill nothing
+# <start> is field 22 of /proc/<pid>/stat; without it the guardian reads it itself.
+# End of file without "exit" means the host died: TERM to everything still watched (and to
+# descendants that left their group), wait up to the grace period, KILL what is left, exit.
+# On Linux a pid or group is signalled only while /proc shows the process registered
+# (same start time), never one whose number was reused.
+
+trap '' INT HUP
+grace=${1:-2000}
+case $grace in ''|*[!0-9]*) grace=2000 ;; esac
+me=$$
+linux=0
+[ -r /proc/self/stat ] && linux=1
+groups=' '
+pids=' '
+
+isnum() {
+    case $1 in ''|*[!0-9]*) return 1 ;; esac
+    [ "$1" -gt 1 ]
+}
+
+# pstat <pid>: S_state S_ppid S_pgrp S_start of a live or zombie process; false when none
+pstat() {
+    S_start=
+    { read -r S_line < "/proc/$1/stat"; } 2>/dev/null || return 1
+    set -- ${S_line##*) }
+    S_state=$1 S_ppid=$2 S_pgrp=$3 S_start=${20}
+    [ -n "$S_start" ]
+}
+
+drop() {
+    case $groups in *" $1 "*) groups="${groups%% $1 *} ${groups#* $1 }" ;; esac
+    case $pids in *" $1 "*) pids="${pids%% $1 *} ${pids#* $1 }" ;; esac
+    unset "s_$1"
+}
+
+# add G|P <pid> [<start>]
+add() {
+    drop "$2"
+    st=$3
+    case $st in ''|*[!0-9]*) st=- ; [ $linux = 1 ] && pstat "$2" && st=$S_start ;; esac
+    eval "s_$2=\$st"
+    if [ "$1" = G ]; then groups="$groups$2 "; else pids="$pids$2 "; fi
+}
+
+# grp_ok <pgid> <start>: signalling -<pgid> reaches the group that was registered. While the
+# leader lives it must be the registered process; once it is gone, the number stays reserved
+# for as long as any member of its group lives, so what is left is the registered group.
+grp_ok() {
+    [ $linux = 1 ] || return 0
+    if pstat "$1"; then [ "$S_start" = "$2" ]; else return 0; fi
+}
+
+# pid_ok <pid> <start>: the live (not zombie) process with this pid is the registered one
+pid_ok() {
+    [ $linux = 1 ] || return 0
+    pstat "$1" && [ "$S_start" = "$2" ] && [ "$S_state" != Z ]
+}
+
+# One walk over /proc: count live members of the target set (alive), and add descendants of
+# members that left their group (a daemon calling setsid): their group if they lead one,
+# else their pid. Sets changed=1 when the set grew.
+pass() {
+    changed=0
+    alive=0
+    for f in /proc/[0-9]*/stat; do
+        { read -r S_line < "$f"; } 2>/dev/null || continue
+        n=${S_line%% *}
+        set -- ${S_line##*) }
+        case $1 in Z|X|x) continue ;; esac
+        [ "$n" = "$me" ] && continue
+        in=0
+        case $kg in *" $3 "*) in=1 ;; esac
+        if [ $in = 0 ]; then
+            case $ip in *" $n "*) eval "[ \"\$x_$n\" = \"\${20}\" ]" && in=1 ;; esac
+        fi
+        if [ $in = 0 ]; then
+            case $all in
+            *" $2 "*)
+                in=1
+                if [ "$3" = "$n" ]; then
+                    kg="$kg$n "
+                    eval "k_$n=\${20}"
+                else
+                    ip="$ip$n "
+                    eval "x_$n=\${20}"
+                fi
+                changed=1 ;;
+            esac
+        fi
+        [ $in = 1 ] || continue
+        alive=$((alive + 1))
+        case $all in *" $n "*) ;; *) all="$all$n " ; changed=1 ;; esac
+    done
+}
+
+# signal TERM|KILL to every target still verified
+signal() {
+    for g in $kg; do
+        eval "st=\$k_$g"
+        grp_ok "$g" "$st" && kill -"$1" -"$g" 2>/dev/null
+    done
+    for p in $ip; do
+        eval "st=\$x_$p"
+        pid_ok "$p" "$st" && kill -"$1" "$p" 2>/dev/null
+    done
+}
+
+anyalive() {
+    for g in $kg; do kill -0 -"$g" 2>/dev/null && return 0; done
+    for p in $ip; do kill -0 "$p" 2>/dev/null && return 0; done
+    return 1
+}
+
+frac=1
+nap() {
+    if [ $frac = 1 ] && sleep 0.1 < /dev/null > /dev/null 2>&1; then
+        waited=$((waited + 100))
+    else
+        frac=0
+        sleep 1 < /dev/null > /dev/null 2>&1
+        waited=$((waited + 1000))
+    fi
+}
+
+# The host is gone.
+reap() {
+    kg=' '
+    ip=' '
+    all=' '
+    for g in $groups; do
+        eval "st=\$s_$g"
+        grp_ok "$g" "$st" || continue
+        kg="$kg$g "
+        eval "k_$g=\$st"
+    done
+    for p in $pids; do
+        eval "st=\$s_$p"
+        [ $linux = 1 ] && [ "$st" = - ] && continue
+        ip="$ip$p "
+        eval "x_$p=\$st"
+    done
+    [ "$kg$ip" = '  ' ] && exit 0
+    if [ $linux = 1 ]; then
+        i=0
+        while [ $i -lt 8 ]; do
+            pass
+            [ $changed = 0 ] && break
+            i=$((i + 1))
+        done
+    fi
+    signal TERM
+    waited=0
+    while [ $waited -lt "$grace" ]; do
+        nap
+        if [ $linux = 1 ]; then
+            pass
+            [ $alive = 0 ] && exit 0
+        else
+            anyalive || exit 0
+        fi
+    done
+    if [ $linux = 1 ]; then
+        pass
+        pass
+    fi
+    signal KILL
+    exit 0
+}
+
+while read -r c a b; do
+    case $c in
+    +G|+P) isnum "$a" && add "${c#+}" "$a" "$b" ;;
+    -) isnum "$a" && drop "$a" ;;
+    exit) exit 0 ;;
+    esac
+done
+reap

@@ -1,0 +1,116 @@
+package dev.procmgr.jdk;
+
+import dev.procmgr.spi.LaunchRequest;
+import dev.procmgr.spi.LaunchedProcess;
+import dev.procmgr.spi.ProcessLauncher;
+import dev.procmgr.spi.SessionSupport;
+import dev.procmgr.spi.StdinSource;
+import dev.procmgr.spi.StreamTarget;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The backend on the JDK's {@link ProcessBuilder}. Discard, inherit and append-to-file are done
+ * by the kernel (no thread); each piped stream gets one small pumping thread; the JDK's reaper
+ * thread reports the exit. A new session comes from the util-linux {@code setsid} prefix, whose
+ * exec keeps the pid.
+ *
+ * <p>Public only so that {@link java.util.ServiceLoader} can build it; use it through
+ * {@code ProcessManagers} or {@link JdkBackendModule}.
+ */
+public final class JdkProcessLauncher implements ProcessLauncher {
+    private static final File DEV_NULL = new File("/dev/null");
+    /** Pumps copy bytes and nothing else: a small stack keeps many of them cheap. */
+    private static final long PUMP_STACK = 128 * 1024;
+
+    /** Made by ServiceLoader or Guice. */
+    public JdkProcessLauncher() {
+    }
+
+    @Override
+    public String name() {
+        return "jdk";
+    }
+
+    @Override
+    public Optional<String> unavailabilityCause() {
+        return DEV_NULL.exists() ? Optional.empty() : Optional.of("no /dev/null: not a POSIX system");
+    }
+
+    @Override
+    public boolean supportsRedirects() {
+        return true;
+    }
+
+    @Override
+    public LaunchedProcess launch(LaunchRequest request) throws IOException {
+        boolean session = request.newSession() && SessionSupport.setsidBinary().isPresent();
+        List<String> argv = session ? SessionSupport.withSetsid(request.command()) : request.command();
+        ProcessBuilder pb = new ProcessBuilder(argv).directory(request.directory().toFile());
+        pb.environment().clear();
+        pb.environment().putAll(request.environment());
+        pb.redirectInput(input(request.stdin()));
+        pb.redirectOutput(output(request.stdout()));
+        if (request.mergeStderr()) {
+            pb.redirectErrorStream(true);
+        } else {
+            pb.redirectError(output(request.stderr()));
+        }
+        Process p = pb.start();
+        if (request.stdout() instanceof StreamTarget.Pipe pipe) {
+            pump(p.getInputStream(), pipe, p.pid(), "out");
+        }
+        if (!request.mergeStderr() && request.stderr() instanceof StreamTarget.Pipe pipe) {
+            pump(p.getErrorStream(), pipe, p.pid(), "err");
+        }
+        return new JdkLaunchedProcess(p, session);
+    }
+
+    private static ProcessBuilder.Redirect input(StdinSource s) {
+        if (s instanceof StdinSource.Null) {
+            return ProcessBuilder.Redirect.from(DEV_NULL);
+        }
+        if (s instanceof StdinSource.Inherit) {
+            return ProcessBuilder.Redirect.INHERIT;
+        }
+        if (s instanceof StdinSource.FromFile f) {
+            return ProcessBuilder.Redirect.from(f.path().toFile());
+        }
+        return ProcessBuilder.Redirect.PIPE;
+    }
+
+    private static ProcessBuilder.Redirect output(StreamTarget t) {
+        if (t instanceof StreamTarget.Discard) {
+            return ProcessBuilder.Redirect.DISCARD;
+        }
+        if (t instanceof StreamTarget.Inherit) {
+            return ProcessBuilder.Redirect.INHERIT;
+        }
+        if (t instanceof StreamTarget.AppendFile f) {
+            return ProcessBuilder.Redirect.appendTo(f.path().toFile());
+        }
+        return ProcessBuilder.Redirect.PIPE;
+    }
+
+    private static void pump(InputStream in, StreamTarget.Pipe pipe, long pid, String which) {
+        Thread t = new Thread(null, () -> {
+            byte[] buf = new byte[16 * 1024];
+            try (in) {
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    pipe.sink().write(ByteBuffer.wrap(buf, 0, n));
+                }
+            } catch (IOException e) {
+                // the stream was closed under us: nothing more to read
+            } finally {
+                pipe.sink().close();
+            }
+        }, "procmgr-jdk-" + which + "-" + pid, PUMP_STACK);
+        t.setDaemon(true);
+        t.start();
+    }
+}
