@@ -1,0 +1,180 @@
+package dev.procmgr.nuprocess;
+
+import com.zaxxer.nuprocess.NuProcessBuilder;
+import dev.procmgr.spi.LaunchRequest;
+import dev.procmgr.spi.LaunchedProcess;
+import dev.procmgr.spi.OutputSink;
+import dev.procmgr.spi.ProcessLauncher;
+import dev.procmgr.spi.SessionSupport;
+import dev.procmgr.spi.StdinSource;
+import dev.procmgr.spi.StreamTarget;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The NuProcess backend: processes started by NuProcess, their pipes pumped by NuProcess's few
+ * epoll threads, their exits seen at once by a pidfd watch (Linux 5.3+).
+ *
+ * <h2>Threads</h2>
+ * For any number of processes: NuProcess's I/O threads (half the cores, 1 to 4, see
+ * {@link NuProcessSettings}), which call the {@link OutputSink}s; one exit-watch thread, which
+ * completes {@link LaunchedProcess#onExit()}; JNA's cleaner thread. None of them runs user code
+ * beyond the sinks and the dependents of {@code onExit()}, which must not block.
+ *
+ * <h2>What it does natively</h2>
+ * Pipes only ({@link #supportsRedirects()} is false): the core asks for {@link StreamTarget.Pipe}
+ * and {@link StdinSource.Null} or {@link StdinSource.Pipe}; {@link StreamTarget.Discard} is
+ * drained and dropped. A new session is made by the {@code setsid} prefix
+ * ({@link SessionSupport#withSetsid}); the pid stays the child's and is its process group id.
+ *
+ * <h2>Availability</h2>
+ * Linux (and macOS, without the pidfd watch) on JDK 17 to 25: NuProcess 3.0.0 starts processes
+ * through the JDK's own native {@code ProcessImpl.forkAndExec} in VFORK mode, which later JDKs
+ * may drop; a newer JDK is refused unless {@value #ALLOW_UNTESTED_JDK} is {@code true}. Checked
+ * when first asked, never in a static initializer. Thread-safe.
+ */
+public final class NuProcessLauncher implements ProcessLauncher {
+
+    /** System property: allow a JDK newer than the newest this backend was tested on. */
+    public static final String ALLOW_UNTESTED_JDK = "procmgr.nuprocess.allowUntestedJdk";
+    static final int NEWEST_TESTED_JDK = 25;
+
+    private static final OutputSink DISCARD = new OutputSink() {
+        @Override
+        public void write(ByteBuffer bytes) {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+
+    private volatile Optional<String> cause; // lazily computed
+
+    /** Makes the launcher; checks and starts nothing. */
+    public NuProcessLauncher() {
+    }
+
+    @Override
+    public String name() {
+        return "nuprocess";
+    }
+
+    @Override
+    public Optional<String> unavailabilityCause() {
+        Optional<String> c = cause;
+        if (c == null) {
+            c = Optional.ofNullable(probe());
+            cause = c;
+        }
+        return c;
+    }
+
+    @Override
+    public boolean supportsRedirects() {
+        return false;
+    }
+
+    /**
+     * Starts the process. The argv is {@code request.command()}, with the {@code setsid} prefix
+     * when a new session is asked for and this machine has {@code setsid}.
+     *
+     * @throws IOException when the executable or directory is missing or not usable, or
+     *     NuProcess's exec fails (NuProcess logs the OS error through java.util.logging)
+     * @throws IllegalStateException when this backend is unavailable here
+     * @throws IllegalArgumentException for a redirect other than a pipe, null stdin or discard
+     */
+    @Override
+    public LaunchedProcess launch(LaunchRequest request) throws IOException {
+        unavailabilityCause().ifPresent(c -> {
+            throw new IllegalStateException("NuProcess backend unavailable: " + c);
+        });
+        checkStartable(request);
+        OutputSink out = sinkOf(request.stdout(), "stdout");
+        OutputSink err = request.mergeStderr() ? out : sinkOf(request.stderr(), "stderr");
+        boolean stdinPipe = stdinIsPipe(request.stdin());
+        List<String> argv = request.newSession() ? SessionSupport.withSetsid(request.command()) : request.command();
+        boolean leader = request.newSession() && SessionSupport.setsidBinary().isPresent();
+
+        NuLaunchedProcess process = new NuLaunchedProcess(request.command(), out, err, request.mergeStderr(),
+                stdinPipe, leader, PidfdExitWatcher.shared());
+        NuProcessBuilder builder = new NuProcessBuilder(argv, request.environment());
+        builder.setProcessListener(process);
+        builder.setCwd(request.directory());
+        builder.start();
+        if (!process.started()) {
+            process.launchFailed();
+            throw new IOException("cannot start " + request.command() + " in " + request.directory()
+                    + ": exec failed (NuProcess logged the OS error)");
+        }
+        return process;
+    }
+
+    private static void checkStartable(LaunchRequest request) throws IOException {
+        Path exe = Path.of(request.command().get(0));
+        if (!Files.exists(exe)) {
+            throw new NoSuchFileException(exe.toString(), null, "no such executable");
+        }
+        if (!Files.isRegularFile(exe) || !Files.isExecutable(exe)) {
+            throw new AccessDeniedException(exe.toString(), null, "not an executable file");
+        }
+        if (!Files.exists(request.directory())) {
+            throw new NoSuchFileException(request.directory().toString(), null, "no such working directory");
+        }
+        if (!Files.isDirectory(request.directory())) {
+            throw new NotDirectoryException(request.directory().toString());
+        }
+    }
+
+    private static OutputSink sinkOf(StreamTarget target, String stream) {
+        if (target instanceof StreamTarget.Pipe) {
+            return ((StreamTarget.Pipe) target).sink();
+        }
+        if (target instanceof StreamTarget.Discard) {
+            return DISCARD;
+        }
+        throw new IllegalArgumentException(stream + " target " + target + " needs redirects; this backend only pipes");
+    }
+
+    private static boolean stdinIsPipe(StdinSource stdin) {
+        if (stdin instanceof StdinSource.Pipe) {
+            return true;
+        }
+        if (stdin instanceof StdinSource.Null) {
+            return false;
+        }
+        throw new IllegalArgumentException("stdin " + stdin + " needs redirects; this backend only pipes");
+    }
+
+    /** Null when the backend works here, else why not. Sets NuProcess's properties on success. */
+    private static String probe() {
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        boolean linux = os.contains("linux");
+        if (!linux && !os.contains("mac")) {
+            return "NuProcess backend needs Linux or macOS, not " + System.getProperty("os.name");
+        }
+        int jdk = Runtime.version().feature();
+        if (jdk > NEWEST_TESTED_JDK && !Boolean.getBoolean(ALLOW_UNTESTED_JDK)) {
+            return "JDK " + jdk + " is newer than the newest tested (" + NEWEST_TESTED_JDK + "): NuProcess 3.0.0 starts"
+                    + " processes through the JDK's internal forkAndExec in VFORK mode, which newer JDKs drop;"
+                    + " use the jdk backend, or -D" + ALLOW_UNTESTED_JDK + "=true to try";
+        }
+        try {
+            com.sun.jna.NativeLibrary java = com.sun.jna.NativeLibrary.getInstance(linux ? "java" : null);
+            java.getFunction("Java_java_lang_ProcessImpl_forkAndExec");
+        } catch (Throwable t) { // UnsatisfiedLinkError, NoClassDefFoundError: JNA or the symbol missing
+            return "NuProcess cannot reach the JDK's native forkAndExec through JNA: " + t;
+        }
+        boolean pidfd = linux && PidfdExitWatcher.shared().isPresent();
+        NuProcessSettings.apply(pidfd);
+        return null;
+    }
+}

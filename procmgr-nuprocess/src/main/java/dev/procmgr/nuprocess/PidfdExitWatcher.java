@@ -1,0 +1,225 @@
+package dev.procmgr.nuprocess;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import dev.procmgr.api.ExitStatus;
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sees child exits at once: one pidfd per child ({@code pidfd_open}, Linux 5.3+), all in one
+ * epoll set watched by one daemon thread, {@value #THREAD_NAME}, for any number of processes.
+ * The exit status is read with {@code waitid(P_PIDFD, fd, WEXITED | WNOWAIT)}, which leaves the
+ * zombie for NuProcess to reap, so NuProcess never {@code waitpid}s a pid that might have been
+ * reused.
+ *
+ * <p>One instance per JVM (see {@link #shared()}), like NuProcess's own I/O threads: the thread
+ * starts with the first watched process and then stays, parked in {@code epoll_wait}.
+ *
+ * <p>Callbacks into {@link NuLaunchedProcess} run on the watcher thread and never block.
+ */
+final class PidfdExitWatcher implements Runnable {
+
+    static final String THREAD_NAME = "procmgr-nuprocess-exit-watch";
+
+    /**
+     * How long, after the exit, a process's onExit waits for its pipes to reach end of file
+     * (so that its last output is in before the exit is reported). Only a grandchild that kept
+     * the pipes open makes it wait this long.
+     */
+    static final long OUTPUT_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    private static final Logger log = LoggerFactory.getLogger(PidfdExitWatcher.class);
+    private static final int MAX_EVENTS = 64;
+
+    private final int epfd;
+    private final Map<Integer, NuLaunchedProcess> watched = new ConcurrentHashMap<>();
+    private final ArrayDeque<Grace> graces = new ArrayDeque<>(); // watcher thread only
+    private Thread thread; // guarded by this
+
+    private PidfdExitWatcher(int epfd) {
+        this.epfd = epfd;
+    }
+
+    /** The JVM's watcher, or empty with the reason logged once when this kernel has no pidfd. */
+    static Optional<PidfdExitWatcher> shared() {
+        return Holder.WATCHER;
+    }
+
+    /** Why there is no watcher, when there is none. */
+    static Optional<String> unavailabilityCause() {
+        return Holder.CAUSE;
+    }
+
+    /**
+     * Watches a pidfd until its process exits; then closes it and tells the process.
+     *
+     * @return false when the pidfd could not be added (the caller still owns it)
+     */
+    boolean watch(int pidfd, NuLaunchedProcess process) {
+        watched.put(pidfd, process);
+        ensureThread();
+        Memory event = new Memory(LinuxLibC.EPOLL_EVENT_SIZE);
+        event.clear();
+        event.setInt(0, LinuxLibC.EPOLLIN);
+        event.setInt(LinuxLibC.EPOLL_EVENT_DATA, pidfd);
+        if (LinuxLibC.epoll_ctl(epfd, LinuxLibC.EPOLL_CTL_ADD, pidfd, event) != 0) {
+            int errno = Native.getLastError();
+            watched.remove(pidfd);
+            log.warn("cannot watch pid {} for exit (epoll_ctl errno {}); NuProcess reports its exit", process.pid(), errno);
+            return false;
+        }
+        return true;
+    }
+
+    /** How many processes are being watched now. */
+    int watchedCount() {
+        return watched.size();
+    }
+
+    private synchronized void ensureThread() {
+        if (thread == null) {
+            thread = new Thread(this, THREAD_NAME);
+            thread.setDaemon(true);
+            thread.start();
+        }
+    }
+
+    @Override
+    public void run() {
+        Memory events = new Memory((long) LinuxLibC.EPOLL_EVENT_SIZE * MAX_EVENTS);
+        Memory siginfo = LinuxLibC.newSiginfo();
+        while (true) {
+            try {
+                int n = LinuxLibC.epoll_wait(epfd, events, MAX_EVENTS, nextTimeoutMillis());
+                if (n < 0) {
+                    int errno = Native.getLastError();
+                    if (errno != LinuxLibC.EINTR) {
+                        log.error("epoll_wait failed (errno {}); retrying", errno);
+                        Thread.sleep(10);
+                    }
+                    continue;
+                }
+                for (int i = 0; i < n; i++) {
+                    exited(events.getInt((long) i * LinuxLibC.EPOLL_EVENT_SIZE + LinuxLibC.EPOLL_EVENT_DATA), siginfo);
+                }
+                expireGraces();
+            } catch (Throwable t) { // keep watching whatever one process did
+                log.error("exit watch error; continuing", t);
+            }
+        }
+    }
+
+    private int nextTimeoutMillis() {
+        Grace first = graces.peekFirst();
+        if (first == null) {
+            return -1;
+        }
+        long nanos = first.deadline - System.nanoTime();
+        return nanos <= 0 ? 0 : (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos + 999_999));
+    }
+
+    private void expireGraces() {
+        long now = System.nanoTime();
+        Grace first;
+        while ((first = graces.peekFirst()) != null && now - first.deadline >= 0) {
+            graces.removeFirst();
+            first.process.outputGraceExpired();
+        }
+    }
+
+    private void exited(int pidfd, Memory siginfo) {
+        NuLaunchedProcess process = watched.get(pidfd);
+        if (process == null) {
+            return;
+        }
+        siginfo.clear();
+        int rc = LinuxLibC.waitid(LinuxLibC.P_PIDFD, pidfd, siginfo,
+                LinuxLibC.WEXITED | LinuxLibC.WNOWAIT | LinuxLibC.WNOHANG);
+        int errno = rc == 0 ? 0 : Native.getLastError();
+        if (rc == 0 && siginfo.getInt(LinuxLibC.SIGINFO_PID) == 0) {
+            return; // not exited yet: spurious wake-up, keep watching
+        }
+        LinuxLibC.epoll_ctl(epfd, LinuxLibC.EPOLL_CTL_DEL, pidfd, null);
+        watched.remove(pidfd);
+        LinuxLibC.close(pidfd);
+        if (rc != 0) {
+            if (errno != LinuxLibC.ECHILD) {
+                log.warn("waitid on pid {} failed (errno {}); NuProcess reports its exit", process.pid(), errno);
+            }
+            // ECHILD: NuProcess reaped it first; its onExit callback is on its way
+            process.exitReapedElsewhere();
+            return;
+        }
+        ExitStatus status = toExitStatus(siginfo.getInt(LinuxLibC.SIGINFO_CODE), siginfo.getInt(LinuxLibC.SIGINFO_STATUS));
+        if (!process.exitSeen(status)) {
+            graces.addLast(new Grace(process, System.nanoTime() + OUTPUT_GRACE_NANOS));
+        }
+    }
+
+    static ExitStatus toExitStatus(int siCode, int siStatus) {
+        if (siCode == LinuxLibC.CLD_KILLED || siCode == LinuxLibC.CLD_DUMPED) {
+            return ExitStatus.killed(siStatus);
+        }
+        return ExitStatus.exited(siStatus & 0xff);
+    }
+
+    private record Grace(NuLaunchedProcess process, long deadline) {
+    }
+
+    private static final class Holder {
+        static final Optional<String> CAUSE;
+        static final Optional<PidfdExitWatcher> WATCHER;
+
+        static {
+            String cause = probe();
+            CAUSE = Optional.ofNullable(cause);
+            if (cause == null) {
+                int epfd = LinuxLibC.epoll_create1(LinuxLibC.EPOLL_CLOEXEC);
+                if (epfd < 0) {
+                    cause = "epoll_create1 failed, errno " + Native.getLastError();
+                }
+                WATCHER = epfd < 0 ? Optional.empty() : Optional.of(new PidfdExitWatcher(epfd));
+            } else {
+                WATCHER = Optional.empty();
+            }
+            if (WATCHER.isEmpty()) {
+                log.info("pidfd exit watch unavailable ({}); NuProcess's waitpid polling reports exits", cause);
+            }
+        }
+
+        /** Null when pidfd_open and waitid(P_PIDFD) work here, else why not. */
+        private static String probe() {
+            if (!com.sun.jna.Platform.isLinux()) {
+                return "not Linux";
+            }
+            try {
+                int self = (int) ProcessHandle.current().pid();
+                int fd = LinuxLibC.pidfdOpen(self);
+                if (fd < 0) {
+                    return "pidfd_open failed, errno " + Native.getLastError() + " (Linux 5.3+ needed)";
+                }
+                try {
+                    Memory info = LinuxLibC.newSiginfo();
+                    int rc = LinuxLibC.waitid(LinuxLibC.P_PIDFD, fd, info,
+                            LinuxLibC.WEXITED | LinuxLibC.WNOWAIT | LinuxLibC.WNOHANG);
+                    int errno = rc == 0 ? 0 : Native.getLastError();
+                    // our own pid is no child of ours: ECHILD means P_PIDFD is understood
+                    if (rc == 0 || errno != LinuxLibC.ECHILD) {
+                        return "waitid(P_PIDFD) unsupported, errno " + errno + " (Linux 5.4+ needed)";
+                    }
+                    return null;
+                } finally {
+                    LinuxLibC.close(fd);
+                }
+            } catch (Throwable t) {
+                return "JNA cannot call libc: " + t;
+            }
+        }
+    }
+}
