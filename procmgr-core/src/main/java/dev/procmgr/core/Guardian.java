@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -72,6 +73,8 @@ final class Guardian implements LaunchTracker {
     private final OutputStream pipe; // guarded by lock
     private boolean closed; // guarded by lock
     private boolean broken; // guarded by lock
+    /** Launches not yet released, per pid (normally 1; 2 while a reused pid's release is pending). */
+    private final Map<Long, Integer> registrations = new HashMap<>(); // guarded by lock
 
     private Guardian(Process process, OutputStream pipe) {
         this.process = process;
@@ -127,12 +130,31 @@ final class Guardian implements LaunchTracker {
 
     @Override
     public void launched(String tag, long pid, boolean groupLeader, List<String> command) {
-        send((groupLeader ? "+G " : "+P ") + pid + "\n");
+        synchronized (lock) {
+            registrations.merge(pid, 1, Integer::sum);
+            send((groupLeader ? "+G " : "+P ") + pid + "\n");
+        }
     }
 
+    /**
+     * Tells the guardian to forget the pid, unless a later launch got the same pid (reused after
+     * the released process was reaped) and is still registered: the guardian's entry is then the
+     * later process's, and it stays.
+     */
     @Override
     public void released(long pid) {
-        send("- " + pid + "\n");
+        synchronized (lock) {
+            Integer n = registrations.get(pid);
+            if (n == null) {
+                return;
+            }
+            if (n > 1) {
+                registrations.put(pid, n - 1);
+                return;
+            }
+            registrations.remove(pid);
+            send("- " + pid + "\n");
+        }
     }
 
     /** Ends the guardian without killing anything, waiting up to 2 s for it to exit. Idempotent. */
@@ -181,6 +203,9 @@ final class Guardian implements LaunchTracker {
      * from /proc. For tests of the pid-reuse guard.
      */
     void launched(long pid, boolean groupLeader, OptionalLong startTime) {
+        synchronized (lock) {
+            registrations.merge(pid, 1, Integer::sum);
+        }
         send((groupLeader ? "+G " : "+P ") + pid + (startTime.isPresent() ? " " + startTime.getAsLong() : "") + "\n");
     }
 

@@ -14,6 +14,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -91,6 +92,8 @@ final class StateFile implements LaunchTracker {
     private final SweepResult sweepResult;
     private final String bootId;
     private final Map<Long, Entry> entries = new LinkedHashMap<>(); // guarded by this
+    /** Launches not yet released, per pid (2 while a reused pid's release is pending). */
+    private final Map<Long, Integer> registrations = new HashMap<>(); // guarded by this
     private boolean closed; // guarded by this
     private boolean failing; // guarded by this
 
@@ -189,18 +192,31 @@ final class StateFile implements LaunchTracker {
             if (closed) {
                 return;
             }
-            entries.put(pid, e);
+            entries.put(pid, e); // a reused pid: the later process replaces the record
+            registrations.merge(pid, 1, Integer::sum);
             rewrite();
         }
     }
 
+    /**
+     * Drops the pid's record, unless a later launch got the same pid and is still registered
+     * (its record replaced the released one's).
+     */
     @Override
     public void released(long pid) {
         synchronized (this) {
-            if (closed || entries.remove(pid) == null) {
+            Integer n = registrations.get(pid);
+            if (closed || n == null) {
                 return;
             }
-            rewrite();
+            if (n > 1) {
+                registrations.put(pid, n - 1);
+                return;
+            }
+            registrations.remove(pid);
+            if (entries.remove(pid) != null) {
+                rewrite();
+            }
         }
     }
 
@@ -213,6 +229,7 @@ final class StateFile implements LaunchTracker {
             }
             closed = true;
             entries.clear();
+            registrations.clear();
             rewrite();
         }
         new Locked(lockChannel, lock).release();

@@ -162,6 +162,20 @@ class GuardianTest {
     }
 
     @Test
+    void lateReleaseOfAReusedPidKeepsTheLaterProcessGuarded() throws Exception {
+        Guardian g = guardian(Duration.ofMillis(500));
+        Group grp = procs.group(TWO_CHILDREN, 2);
+        // an earlier process had this pid; its release arrives after the new launch
+        g.launched("old", grp.pgid(), true, List.of("sh"));
+        g.launched("new", grp.pgid(), true, List.of("sh"));
+        g.released(grp.pgid());
+
+        g.simulateHostDeath();
+
+        assertThat(Procs.awaitDead(grp.all(), DEADLINE)).isEmpty();
+    }
+
+    @Test
     void reusedPidIsNotSignalled() throws Exception {
         Guardian g = guardian(Duration.ofMillis(300));
         Group grp = procs.group(TWO_CHILDREN, 2);

@@ -139,6 +139,11 @@ class StateFileTest {
         f.released(4_000_000L); // unknown: nothing changes
         assertThat(StateFile.readEntries(file)).extracting(StateFile.Entry::pid).containsExactly(b.pid());
 
+        // a reused pid whose earlier process is released after the later one was launched
+        f.launched("b2", b.pid(), false, List.of("/bin/sleep", "1008"));
+        f.released(b.pid());
+        assertThat(StateFile.readEntries(file)).extracting(StateFile.Entry::tag).containsExactly("b2");
+
         f.close();
         f.close();
         f.launched("late", a.pid(), false, List.of("x"));
