@@ -36,6 +36,12 @@ final class LinuxLibC {
     static final int ECHILD = 10;
     static final int ESRCH = 3;
 
+    static final int SIG_SETMASK = 2;
+    static final int SIGPIPE = 13;
+    /** At least {@code sizeof(sigset_t)} and {@code sizeof(struct sigaction)} on every platform. */
+    static final int SIGSET_SIZE = 128;
+    static final int SIGACTION_SIZE = 256;
+
     /** {@code sizeof(siginfo_t)}. */
     static final int SIGINFO_SIZE = 128;
     static final int SIGINFO_CODE = 8;
@@ -67,6 +73,10 @@ final class LinuxLibC {
     static native int epoll_wait(int epfd, Pointer events, int maxevents, int timeout);
 
     static native int open(String path, int flags);
+
+    static native int pthread_sigmask(int how, Pointer set, Pointer oldset);
+
+    static native int sigaction(int signum, Pointer act, Pointer oldact);
 
     static native int close(int fd);
 

@@ -109,7 +109,7 @@ public final class NuProcessLauncher implements ProcessLauncher {
         NuProcessBuilder builder = new NuProcessBuilder(argv, request.environment());
         builder.setProcessListener(process);
         builder.setCwd(request.directory());
-        builder.start();
+        ChildSignalState.launchWithCleanMask(builder::start);
         if (!process.started()) {
             process.launchFailed();
             throw new IOException("cannot start " + request.command() + " in " + request.directory()
@@ -175,6 +175,9 @@ public final class NuProcessLauncher implements ProcessLauncher {
         }
         boolean pidfd = linux && PidfdExitWatcher.shared().isPresent();
         NuProcessSettings.apply(pidfd);
+        if (linux) {
+            ChildSignalState.initializeNuProcess();
+        }
         return null;
     }
 }
