@@ -1,0 +1,237 @@
+package dev.procmgr.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The supervisor's control socket: a Unix domain socket (mode 0600) that takes one JSON object
+ * per line and answers each with one or more JSON lines. One daemon thread per client (capped);
+ * reads and writes time out, so a slow or silent client holds only its own thread, and only for
+ * a while. A malformed or oversized request gets an error reply and changes nothing.
+ */
+final class ControlServer implements AutoCloseable {
+
+    /** How long a connected client may stay silent before it is dropped. */
+    static final long IDLE_TIMEOUT_MILLIS = 60_000;
+    /** How long a client may take to read a reply. */
+    static final long WRITE_TIMEOUT_MILLIS = 10_000;
+    /** Clients served at once. */
+    static final int MAX_CLIENTS = 32;
+
+    private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
+
+    /** Handles one request of one client. Runs on that client's thread. */
+    interface Handler {
+        void handle(ObjectNode request, Session session) throws IOException;
+    }
+
+    /** The connection of one client, as a handler sees it. */
+    static final class Session {
+        private final LineChannel channel;
+        private final ObjectMapper json;
+        private final ControlServer server;
+
+        Session(LineChannel channel, ObjectMapper json, ControlServer server) {
+            this.channel = channel;
+            this.json = json;
+            this.server = server;
+        }
+
+        /** Sends one JSON line. */
+        void send(ObjectNode reply) throws IOException {
+            channel.writeLine(json.writeValueAsString(reply), WRITE_TIMEOUT_MILLIS);
+        }
+
+        /** Sends {@code {"ok":false,"code":code,"error":message}}. */
+        void error(int code, String message) throws IOException {
+            send(Protocol.error(json, code, message));
+        }
+
+        /** True once the client hung up (non-blocking check, for streaming replies). */
+        boolean clientGone() {
+            try {
+                return channel.peerClosed();
+            } catch (IOException e) {
+                return true;
+            }
+        }
+
+        /** True once the server is closing. */
+        boolean serverClosed() {
+            return server.closed;
+        }
+
+        ObjectMapper json() {
+            return json;
+        }
+    }
+
+    private final Path socket;
+    private final Handler handler;
+    private final ObjectMapper json;
+    private final Set<LineChannel> clients = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger threads = new AtomicInteger();
+    private ServerSocketChannel server;
+    private volatile boolean closed;
+
+    ControlServer(Path socket, Handler handler, ObjectMapper json) {
+        this.socket = socket;
+        this.handler = handler;
+        this.json = json;
+    }
+
+    /**
+     * Binds the socket (which must not exist: the caller holds the lock and removed a stale one),
+     * makes it 0600 and starts accepting.
+     */
+    void start() throws IOException {
+        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            server.bind(UnixDomainSocketAddress.of(socket));
+            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+        } catch (IOException e) {
+            server.close();
+            throw e;
+        }
+        Thread t = new Thread(this::acceptLoop, "procmgr-control-accept");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    Path socket() {
+        return socket;
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            SocketChannel c;
+            try {
+                c = server.accept();
+            } catch (ClosedChannelException e) {
+                return;
+            } catch (IOException e) {
+                if (!closed) {
+                    LOG.warn("control socket: accept failed: {}", e.getMessage());
+                }
+                continue;
+            }
+            int n = threads.incrementAndGet();
+            Thread t = new Thread(() -> {
+                try {
+                    serve(c, n > MAX_CLIENTS);
+                } finally {
+                    threads.decrementAndGet();
+                }
+            }, "procmgr-control-client");
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    private void serve(SocketChannel c, boolean tooMany) {
+        LineChannel lc;
+        try {
+            lc = new LineChannel(c, LineChannel.MAX_LINE);
+        } catch (IOException e) {
+            closeQuietly(c);
+            return;
+        }
+        clients.add(lc);
+        Session session = new Session(lc, json, this);
+        try {
+            if (tooMany) {
+                session.error(ExitCodes.FAILURE, "too many control connections (" + MAX_CLIENTS + "); try again");
+                return;
+            }
+            while (!closed) {
+                String line;
+                try {
+                    line = lc.readLine(IDLE_TIMEOUT_MILLIS);
+                } catch (LineChannel.LineTooLongException e) {
+                    session.error(ExitCodes.USAGE, "request too large (more than " + LineChannel.MAX_LINE + " bytes); nothing changed");
+                    return;
+                } catch (LineChannel.TimeoutException e) {
+                    return;
+                }
+                if (line == null) {
+                    return;
+                }
+                if (line.isBlank()) {
+                    continue;
+                }
+                JsonNode request;
+                try {
+                    request = json.readTree(line);
+                } catch (JsonProcessingException e) {
+                    session.error(ExitCodes.USAGE, "malformed request (not JSON): " + e.getOriginalMessage());
+                    continue;
+                }
+                if (!(request instanceof ObjectNode obj)) {
+                    session.error(ExitCodes.USAGE, "malformed request: expected a JSON object");
+                    continue;
+                }
+                try {
+                    handler.handle(obj, session);
+                } catch (IOException e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    LOG.warn("control request {} failed", obj.path("op").asText("?"), e);
+                    session.error(ExitCodes.FAILURE, "internal error: " + e);
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("control client dropped: {}", e.toString());
+        } finally {
+            clients.remove(lc);
+            lc.close();
+        }
+    }
+
+    /** Stops accepting, drops every client and removes the socket file. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (server != null) {
+            try {
+                server.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+        for (LineChannel c : clients) {
+            c.close();
+        }
+        try {
+            Files.deleteIfExists(socket);
+        } catch (IOException e) {
+            LOG.warn("cannot remove control socket {}: {}", socket, e.getMessage());
+        }
+    }
+
+    private static void closeQuietly(SocketChannel c) {
+        try {
+            c.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package dev.procmgr.cli;
+
+import dev.procmgr.api.ExitStatus;
+import dev.procmgr.api.OutputSpec;
+import dev.procmgr.api.ProcessContainer;
+import dev.procmgr.api.ProcessManager;
+import dev.procmgr.api.ProcessSpec;
+import dev.procmgr.api.ProcessState;
+import dev.procmgr.api.ProcmgrException;
+import dev.procmgr.api.RestartPolicy;
+import dev.procmgr.api.Signal;
+import dev.procmgr.api.StdinSpec;
+import dev.procmgr.core.ManagerOptions;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "run", description = {"Supervise one command in the foreground: forward INT, TERM and HUP to it",
+        "(its whole process group), and exit with its exit code, or 128+signal when a signal killed it.",
+        "Put -- before the command: procmgr run --restart on-failure -- ./server --port 8080"})
+final class RunCommand implements Callable<Integer> {
+
+    @Option(names = "--restart", paramLabel = "POLICY", defaultValue = "never", converter = RestartMode.Converter.class,
+            description = "never (default), on-failure or always.")
+    RestartMode restart;
+
+    @Option(names = "--max-restarts", paramLabel = "N", defaultValue = "5", description = "Failures in a row before giving up (default ${DEFAULT-VALUE}).")
+    int maxRestarts;
+
+    @Option(names = "--backoff", paramLabel = "DURATION", defaultValue = "1s", converter = DurationConverter.class,
+            description = "Delay before the first restart (default ${DEFAULT-VALUE}).")
+    Duration backoff;
+
+    @Option(names = "--stop-timeout", paramLabel = "DURATION", defaultValue = "10s", converter = DurationConverter.class,
+            description = "After INT/TERM is forwarded, how long to wait before KILL (default ${DEFAULT-VALUE}).")
+    Duration stopTimeout;
+
+    @Option(names = "--backend", paramLabel = "NAME", description = "jdk (default) or nuprocess.")
+    Backend backend;
+
+    @Parameters(arity = "1..*", paramLabel = "CMD", description = "The command and its arguments.")
+    List<String> command = new ArrayList<>();
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec cliSpec;
+
+    private final ManagerFactory managers;
+
+    @Inject
+    RunCommand(ManagerFactory managers) {
+        this.managers = managers;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (maxRestarts < 0) {
+            throw new picocli.CommandLine.ParameterException(cliSpec.commandLine(), "--max-restarts must not be negative");
+        }
+        CompletableFuture<ExitStatus> done = new CompletableFuture<>();
+        ProcessSpec spec = ProcessSpec.builder(command.get(0))
+                .args(command.subList(1, command.size()))
+                .stdin(StdinSpec.inherit())
+                .stdout(OutputSpec.inherit())
+                .stderr(OutputSpec.inherit())
+                .restartPolicy(RestartPolicy.of(restart.mode).withMaxRestarts(maxRestarts)
+                        .withBackoff(backoff, backoff.compareTo(Duration.ofSeconds(60)) > 0 ? backoff : Duration.ofSeconds(60)))
+                .stopTimeout(stopTimeout)
+                .listener((from, to) -> {
+                    if (to.state() == ProcessState.EXITED || to.state() == ProcessState.FATAL) {
+                        to.exit().ifPresent(done::complete);
+                    }
+                })
+                .build();
+        List<sun.misc.Signal> handled = new ArrayList<>();
+        List<sun.misc.SignalHandler> previous = new ArrayList<>();
+        try (ProcessManager manager = managers.create(ManagerOptions.defaults())) {
+            ProcessContainer c;
+            try {
+                c = manager.create("run", spec);
+            } catch (ProcmgrException e) {
+                throw new CliException(ExitCodes.FAILURE, e.getMessage());
+            }
+            for (Signal s : List.of(Signal.INT, Signal.TERM, Signal.HUP)) {
+                sun.misc.Signal os = new sun.misc.Signal(s.name());
+                previous.add(sun.misc.Signal.handle(os, sig -> forward(c, s, done)));
+                handled.add(os);
+            }
+            ExitStatus status = done.get();
+            return status.shellCode();
+        } finally {
+            for (int i = 0; i < handled.size(); i++) {
+                sun.misc.Signal.handle(handled.get(i), previous.get(i));
+            }
+        }
+    }
+
+    /** Runs on the JVM's signal thread: passes the signal on; INT and TERM also end the supervision. */
+    private void forward(ProcessContainer c, Signal s, CompletableFuture<ExitStatus> done) {
+        c.signal(s);
+        if (s == Signal.HUP) {
+            return;
+        }
+        Thread t = new Thread(() -> {
+            ExitStatus status = null;
+            try {
+                status = c.onExit().get(stopTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                // still alive after the stop timeout: stop() below kills what is left
+            } catch (Exception e) {
+                // fall through to stop()
+            }
+            ExitStatus stopped = c.stop(Duration.ofSeconds(1));
+            done.complete(status != null ? status : stopped);
+        }, "procmgr-run-stop");
+        t.setDaemon(true);
+        t.start();
+    }
+}
