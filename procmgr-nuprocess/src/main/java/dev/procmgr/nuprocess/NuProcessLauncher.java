@@ -32,7 +32,8 @@ import java.util.Optional;
  * <h2>What it does natively</h2>
  * Pipes only ({@link #supportsRedirects()} is false): the core asks for {@link StreamTarget.Pipe}
  * and {@link StdinSource.Null} or {@link StdinSource.Pipe}; {@link StreamTarget.Discard} is
- * drained and dropped. A new session is made by the {@code setsid} prefix
+ * drained and dropped. Merged stderr goes through a {@code /bin/sh} wrapper
+ * ({@link #withStderrOnStdout}). A new session is made by the {@code setsid} prefix
  * ({@link SessionSupport#withSetsid}); the pid stays the child's and is its process group id.
  *
  * <h2>Availability</h2>
@@ -46,6 +47,7 @@ public final class NuProcessLauncher implements ProcessLauncher {
     /** System property: allow a JDK newer than the newest this backend was tested on. */
     public static final String ALLOW_UNTESTED_JDK = "procmgr.nuprocess.allowUntestedJdk";
     static final int NEWEST_TESTED_JDK = 25;
+    static final String SHELL = "/bin/sh";
 
     private static final OutputSink DISCARD = new OutputSink() {
         @Override
@@ -84,7 +86,8 @@ public final class NuProcessLauncher implements ProcessLauncher {
     }
 
     /**
-     * Starts the process. The argv is {@code request.command()}, with the {@code setsid} prefix
+     * Starts the process. The argv is {@code request.command()}, behind the stderr-merging shell
+     * wrapper when stderr is merged, and behind the {@code setsid} prefix
      * when a new session is asked for and this machine has {@code setsid}.
      *
      * @throws IOException when the executable or directory is missing or not usable, or
@@ -101,7 +104,8 @@ public final class NuProcessLauncher implements ProcessLauncher {
         OutputSink out = sinkOf(request.stdout(), "stdout");
         OutputSink err = request.mergeStderr() ? out : sinkOf(request.stderr(), "stderr");
         boolean stdinPipe = stdinIsPipe(request.stdin());
-        List<String> argv = request.newSession() ? SessionSupport.withSetsid(request.command()) : request.command();
+        List<String> argv = request.mergeStderr() ? withStderrOnStdout(request.command()) : request.command();
+        argv = request.newSession() ? SessionSupport.withSetsid(argv) : argv;
         boolean leader = request.newSession() && SessionSupport.setsidBinary().isPresent();
 
         NuLaunchedProcess process = new NuLaunchedProcess(request.command(), out, err, request.mergeStderr(),
@@ -116,6 +120,20 @@ public final class NuProcessLauncher implements ProcessLauncher {
                     + ": exec failed (NuProcess logged the OS error)");
         }
         return process;
+    }
+
+    /**
+     * NuProcess always gives the child a separate stderr pipe; for one stream in the order the
+     * child wrote it, {@code /bin/sh} points fd 2 at the stdout pipe and execs the command (the
+     * pid stays the same). Costs one more exec, for merged streams only.
+     */
+    static List<String> withStderrOnStdout(List<String> command) {
+        List<String> argv = new java.util.ArrayList<>(command.size() + 3);
+        argv.add(SHELL);
+        argv.add("-c");
+        argv.add("exec 2>&1; exec \"$0\" \"$@\"");
+        argv.addAll(command);
+        return argv;
     }
 
     private static void checkStartable(LaunchRequest request) throws IOException {

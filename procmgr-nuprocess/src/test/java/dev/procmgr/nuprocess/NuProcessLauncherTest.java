@@ -134,7 +134,7 @@ class NuProcessLauncherTest {
         CapturingSink unused = new CapturingSink();
         LaunchedProcess p = launch(request(List.of("/bin/sh", "-c", "echo a; echo b >&2; echo c"), out, unused, false, true, false));
         assertThat(await(p).success()).isTrue();
-        assertThat(out.text().lines()).containsExactlyInAnyOrder("a", "b", "c");
+        assertThat(out.text().lines()).containsExactly("a", "b", "c");
         assertThat(out.closes.get()).isEqualTo(1);
         assertThat(unused.closes.get()).isZero();
     }
