@@ -68,7 +68,6 @@ final class ConfigLoader {
         }
         Node root;
         try (JsonParser p = yaml.createParser(text)) {
-            p.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
             root = Node.read(p, source);
         } catch (IOException e) {
             throw new ConfigException(source, 0, "", "cannot read: " + e.getMessage());

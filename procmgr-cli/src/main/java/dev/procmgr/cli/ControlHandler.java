@@ -188,6 +188,7 @@ final class ControlHandler implements ControlServer.Handler {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            session.end();
             try {
                 sub.close();
             } catch (Exception ignored) {

@@ -46,6 +46,7 @@ final class ControlServer implements AutoCloseable {
         private final LineChannel channel;
         private final ObjectMapper json;
         private final ControlServer server;
+        private boolean ended;
 
         Session(LineChannel channel, ObjectMapper json, ControlServer server) {
             this.channel = channel;
@@ -79,6 +80,11 @@ final class ControlServer implements AutoCloseable {
 
         ObjectMapper json() {
             return json;
+        }
+
+        /** Closes the connection once the handler returns (after a stream of replies ended). */
+        void end() {
+            ended = true;
         }
     }
 
@@ -193,6 +199,9 @@ final class ControlServer implements AutoCloseable {
                 } catch (RuntimeException e) {
                     LOG.warn("control request {} failed", obj.path("op").asText("?"), e);
                     session.error(ExitCodes.FAILURE, "internal error: " + e);
+                }
+                if (session.ended) {
+                    return;
                 }
             }
         } catch (IOException e) {

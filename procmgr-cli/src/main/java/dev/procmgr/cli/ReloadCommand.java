@@ -8,8 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
 
-@Command(name = "reload", description = {"Re-read the config file: start added programs, stop removed ones,",
-        "restart changed ones, leave the others running. An invalid file changes nothing."})
+@Command(name = "reload", description = {"Re-read the config file and apply the differences.",
+        "Starts added programs, stops removed ones, restarts changed ones and leaves the others running.",
+        "An invalid file changes nothing."})
 final class ReloadCommand extends ClientCommand.WithConfig {
 
     @Inject

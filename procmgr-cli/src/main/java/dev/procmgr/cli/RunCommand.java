@@ -23,8 +23,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "run", description = {"Supervise one command in the foreground: forward INT, TERM and HUP to it",
-        "(its whole process group), and exit with its exit code, or 128+signal when a signal killed it.",
+@Command(name = "run", description = {"Supervise one command in the foreground and exit with its exit code.",
+        "INT, TERM and HUP are forwarded to it (its whole process group); the exit code is the",
+        "command's, or 128+signal when a signal killed it.",
         "Put -- before the command: procmgr run --restart on-failure -- ./server --port 8080"})
 final class RunCommand implements Callable<Integer> {
 
