@@ -46,8 +46,12 @@ final class ControlHandler implements ControlServer.Handler {
                 case "reload" -> session.send(reload());
                 case "down" -> {
                     int n = supervisor.tags().size();
-                    supervisor.close();
-                    session.send(Protocol.ok(json).put("stopped", n));
+                    try {
+                        supervisor.stopAll();
+                        session.send(Protocol.ok(json).put("stopped", n));
+                    } finally {
+                        supervisor.close();
+                    }
                 }
                 case "" -> session.error(ExitCodes.USAGE, "malformed request: no \"op\"");
                 default -> session.error(ExitCodes.USAGE, "unknown op '" + op + "'");

@@ -529,18 +529,26 @@ final class Supervisor implements AutoCloseable {
         }
     }
 
-    /** Stops every program (in parallel) and ends the supervisor. Idempotent. */
-    @Override
-    public void close() {
+    /**
+     * Stops every program (in parallel) without ending the supervisor yet, so that a
+     * {@code down} can answer before the socket goes. Idempotent.
+     */
+    void stopAll() {
         synchronized (this) {
             if (closed) {
                 return;
             }
             closed = true;
         }
+        LOG.info("stopping all programs");
+        manager.close();
+    }
+
+    /** Stops every program (in parallel) and ends the supervisor. Idempotent. */
+    @Override
+    public void close() {
         try {
-            LOG.info("stopping all programs");
-            manager.close();
+            stopAll();
         } finally {
             terminated.countDown();
         }

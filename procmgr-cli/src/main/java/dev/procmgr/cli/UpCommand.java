@@ -92,7 +92,8 @@ final class UpCommand implements Callable<Integer> {
                     throw new CliException(ExitCodes.FAILURE, "a supervisor is already running on " + socket);
                 }
                 Files.deleteIfExists(socket);
-                LOG.info("removed stale control socket {} (its supervisor is gone)", socket);
+                spec.commandLine().getErr().println("procmgr: removed stale control socket " + socket + " (its supervisor is gone)");
+                spec.commandLine().getErr().flush();
             }
             return supervise(configFile, socket, stateDir, programs);
         }
