@@ -91,8 +91,12 @@ final class RunCommand implements Callable<Integer> {
             }
             for (Signal s : List.of(Signal.INT, Signal.TERM, Signal.HUP)) {
                 sun.misc.Signal os = new sun.misc.Signal(s.name());
-                previous.add(sun.misc.Signal.handle(os, sig -> forward(c, s, done)));
-                handled.add(os);
+                try {
+                    previous.add(sun.misc.Signal.handle(os, sig -> forward(c, s, done)));
+                    handled.add(os);
+                } catch (IllegalArgumentException e) {
+                    // the JVM keeps this signal (-Xrs, or ignored when we were started): not forwarded
+                }
             }
             ExitStatus status = done.get();
             return status.shellCode();
