@@ -240,11 +240,14 @@ final class Supervisor implements AutoCloseable {
     private Row row(Program p) {
         ProcessContainer c = p.container;
         ProgramConfig cfg = p.config;
-        if (c == null) {
-            return new Row(p.tag, p.startError != null ? "FATAL" : "STOPPED", OptionalLong.empty(), Duration.ZERO, 0,
-                    Optional.empty(), Optional.empty(), cfg.command(), Optional.ofNullable(p.startError));
+        String startError = p.startError;
+        ProcessInfo i = c == null ? null : c.info();
+        if (i == null || (startError != null && !i.state().isLive())) {
+            // never started, or the last start failed (the tag is free; the old container, if any, is stopped)
+            return new Row(p.tag, startError != null ? "FATAL" : "STOPPED", OptionalLong.empty(), Duration.ZERO,
+                    i == null ? 0 : i.restarts(), Optional.ofNullable(startError == null ? null : "start failed"),
+                    Optional.empty(), cfg.command(), Optional.ofNullable(startError));
         }
-        ProcessInfo i = c.info();
         boolean live = i.state().isLive();
         return new Row(p.tag, i.state().name(), live ? i.pid() : OptionalLong.empty(), live ? i.uptime() : Duration.ZERO,
                 i.restarts(), i.exit().map(ExitStatus::toString), i.startTime(), i.command(),

@@ -96,6 +96,24 @@ class SupervisorInProcessTest {
     }
 
     @Test
+    void startFailuresShowInStatusAndTheEnvironmentNamesTheSocket() throws Exception {
+        Path config = dir.resolve("procmgr.yaml");
+        Files.writeString(config, "programs:\n  ok:\n    command: [sleep, \"300\"]\n  broken:\n    command: [/no/such/program]\n");
+        Path socket = startUp(config);
+        StringWriter out = new StringWriter();
+        int code = Main.run(new String[] {"status"}, Map.of("PROCMGR_SOCKET", socket.toString()), new PrintWriter(out, true),
+                new PrintWriter(new StringWriter(), true));
+        assertThat(code).isZero();
+        assertThat(out.toString()).containsPattern("broken +FATAL +- +- +0 +start failed +/no/such/program")
+                .containsPattern("ok +(STARTING|RUNNING) +\\d+");
+        assertThat(Cli.program(socket, "broken").path("message").asText()).contains("/no/such/program");
+        Cli.Result start = at(socket, "start", "broken");
+        assertThat(start.code()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(start.err()).contains("broken: ").contains("/no/such/program");
+        assertThat(Cli.program(socket, "ok").path("state").asText()).isIn("STARTING", "RUNNING");
+    }
+
+    @Test
     void badConfigFilesNameFileLineAndKey() throws Exception {
         Path config = dir.resolve("procmgr.yaml");
         Files.writeString(config, "programs:\n  web:\n    command: [sleep, \"1\"]\n    stop_timeout: 10x\n");
