@@ -34,6 +34,9 @@ final class ControlClient implements AutoCloseable {
             throw new CliException(ExitCodes.NO_SUPERVISOR, "no supervisor running: no control socket at " + socket
                     + " (start one with 'procmgr up', or give --socket / -f)");
         }
+        if (Files.isRegularFile(socket) || Files.isDirectory(socket)) {
+            throw new CliException(ExitCodes.NO_SUPERVISOR, "no supervisor running: " + socket + " is not a socket");
+        }
         SocketChannel c = null;
         try {
             c = SocketChannel.open(StandardProtocolFamily.UNIX);

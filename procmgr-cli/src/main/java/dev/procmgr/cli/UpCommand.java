@@ -101,7 +101,9 @@ final class UpCommand implements Callable<Integer> {
 
     private int supervise(Path configFile, Path socket, Path stateDir, Map<String, ProgramConfig> programs)
             throws InterruptedException, IOException {
-        ProcessManager manager = managers.create(ManagerOptions.defaults().withStateFile(stateDir.resolve("procmgr.state")));
+        ProcessManager manager = managers.create(ManagerOptions.defaults()
+                // one supervisor per socket (the lock): its state file goes with it
+                .withStateFile(socket.resolveSibling(socket.getFileName() + ".state")));
         Supervisor.OutputRouting routing;
         if (detachedChild) {
             Path logs = stateDir.resolve("logs");
