@@ -200,6 +200,15 @@ class GuardianTest {
         g.launched("grp", grp.pgid(), true, List.of("sh"));
         awaitScriptLoaded(g);
         assertThat(ProcTable.read(g.pid()).orElseThrow().session()).as("own session").isEqualTo(g.pid());
+        // nothing that keeps a terminal or a pipe of the host's busy: stdin (the control pipe), /dev/null
+        Path fds = Path.of("/proc", Long.toString(g.pid()), "fd");
+        try (var list = Files.list(fds)) {
+            assertThat(list.map(f -> f.getFileName().toString())).containsExactlyInAnyOrder("0", "1", "2");
+        }
+        assertThat(Files.readSymbolicLink(fds.resolve("0")).toString()).startsWith("pipe:");
+        assertThat(Files.readSymbolicLink(fds.resolve("1"))).hasToString("/dev/null");
+        assertThat(Files.readSymbolicLink(fds.resolve("2"))).hasToString("/dev/null");
+        assertThat(Files.readSymbolicLink(Path.of("/proc", Long.toString(g.pid()), "cwd"))).hasToString("/");
 
         Posix posix = Posix.get().orElseThrow();
         posix.killPid(g.pid(), Signal.INT);
@@ -210,6 +219,31 @@ class GuardianTest {
 
         g.simulateHostDeath();
         assertThat(Procs.awaitDead(grp.all(), DEADLINE)).as("still guarding after INT and HUP").isEmpty();
+    }
+
+    @Test
+    void theJvmEndOfThePipeIsCloseOnExec() throws Exception {
+        // a child spawned without the JDK's descriptor cleanup must not hold the pipe open
+        Guardian g = guardian(Duration.ofSeconds(1));
+        Path pipe = Files.readSymbolicLink(Path.of("/proc", Long.toString(g.pid()), "fd", "0"));
+        List<String> flags = new ArrayList<>();
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : (Iterable<Path>) fds::iterator) {
+                try {
+                    if (Files.readSymbolicLink(fd).equals(pipe)) {
+                        for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo", fd.getFileName().toString()))) {
+                            if (line.startsWith("flags:")) {
+                                flags.add(line.substring(6).trim());
+                            }
+                        }
+                    }
+                } catch (IOException e) {
+                    // the listing's own descriptor
+                }
+            }
+        }
+        assertThat(flags).hasSize(1);
+        assertThat(Long.parseLong(flags.get(0), 8) & 02000000L).as("O_CLOEXEC in %s", flags.get(0)).isNotZero();
     }
 
     @Test
