@@ -156,6 +156,11 @@ reap() {
         grp_ok "$g" "$st" || continue
         kg="$kg$g "
         eval "k_$g=\$st"
+        # launched an instant ago, setsid not yet called: the group does not exist yet
+        if [ -n "$S_start" ] && [ "$S_pgrp" != "$g" ]; then
+            ip="$ip$g "
+            eval "x_$g=\$st"
+        fi
     done
     for p in $pids; do
         eval "st=\$s_$p"

@@ -148,6 +148,22 @@ class GuardianTest {
     }
 
     @Test
+    void groupLeaderThatHasNotCalledSetsidYetIsKilledByPid() throws Exception {
+        Guardian g = guardian(Duration.ofSeconds(1));
+        // registered as a group, but (as for an instant after a setsid-prefixed launch) still in
+        // this JVM's group
+        Process early = procs.plain("/bin/sh", "-c", TWO_CHILDREN);
+        List<P> tree = new ArrayList<>(procs.await(early, 2));
+        tree.add(P.of(early.pid()).orElseThrow());
+        g.launched("early", early.pid(), true, List.of("sh"));
+
+        g.simulateHostDeath();
+
+        assertThat(Procs.awaitDead(tree, DEADLINE)).isEmpty();
+        assertThat(g.process().waitFor(5, TimeUnit.SECONDS)).isTrue();
+    }
+
+    @Test
     void daemonThatLeftItsGroupIsKilledToo() throws Exception {
         Guardian g = guardian(Duration.ofSeconds(1));
         Group grp = procs.group("setsid sleep 1000 & sleep 1000 & wait", 2);
