@@ -1,6 +1,7 @@
 package dev.procmgr.nuprocess;
 
 import com.zaxxer.nuprocess.NuProcessBuilder;
+import com.zaxxer.nuprocess.linux.ProcmgrLinuxProcess;
 import dev.procmgr.spi.LaunchRequest;
 import dev.procmgr.spi.LaunchedProcess;
 import dev.procmgr.spi.OutputSink;
@@ -18,6 +19,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The NuProcess backend: processes started by NuProcess, their pipes pumped by NuProcess's few
@@ -49,6 +52,8 @@ public final class NuProcessLauncher implements ProcessLauncher {
     static final int NEWEST_TESTED_JDK = 25;
     static final String SHELL = "/bin/sh";
 
+    private static final Logger log = LoggerFactory.getLogger(NuProcessLauncher.class);
+
     private static final OutputSink DISCARD = new OutputSink() {
         @Override
         public void write(ByteBuffer bytes) {
@@ -59,7 +64,11 @@ public final class NuProcessLauncher implements ProcessLauncher {
         }
     };
 
+    /** System property: {@code posix_spawn} (the default where glibc has it) or {@code nuprocess}. */
+    public static final String LAUNCH = "procmgr.nuprocess.launch";
+
     private volatile Optional<String> cause; // lazily computed
+    private volatile boolean posixSpawn; // set with cause
 
     /** Makes the launcher; checks and starts nothing. */
     public NuProcessLauncher() {
@@ -74,8 +83,13 @@ public final class NuProcessLauncher implements ProcessLauncher {
     public Optional<String> unavailabilityCause() {
         Optional<String> c = cause;
         if (c == null) {
-            c = Optional.ofNullable(probe());
-            cause = c;
+            synchronized (this) {
+                c = cause;
+                if (c == null) {
+                    c = Optional.ofNullable(probe());
+                    cause = c;
+                }
+            }
         }
         return c;
     }
@@ -86,12 +100,16 @@ public final class NuProcessLauncher implements ProcessLauncher {
     }
 
     /**
-     * Starts the process. The argv is {@code request.command()}, behind the stderr-merging shell
-     * wrapper when stderr is merged, and behind the {@code setsid} prefix
-     * when a new session is asked for and this machine has {@code setsid}.
+     * Starts the process. Where glibc 2.34+ is (see {@link PosixSpawn}), with {@code posix_spawn}:
+     * argv exactly {@code request.command()}, the session by {@code POSIX_SPAWN_SETSID}, merged
+     * stderr by a {@code dup2} onto the stdout pipe. Elsewhere (or with {@value #LAUNCH}{@code
+     * =nuprocess}) with NuProcess's own launch: behind the stderr-merging shell wrapper when
+     * stderr is merged, and behind the {@code setsid} prefix when a new session is asked for and
+     * this machine has {@code setsid}. Either way NuProcess pumps the pipes.
      *
-     * @throws IOException when the executable or directory is missing or not usable, or
-     *     NuProcess's exec fails (NuProcess logs the OS error through java.util.logging)
+     * @throws IOException when the executable or directory is missing or not usable, or the exec
+     *     fails ({@code error=<errno>, <reason>}; through NuProcess's own launch, NuProcess logs
+     *     the OS error through java.util.logging instead)
      * @throws IllegalStateException when this backend is unavailable here
      * @throws IllegalArgumentException for a redirect other than a pipe, null stdin or discard
      */
@@ -100,14 +118,21 @@ public final class NuProcessLauncher implements ProcessLauncher {
         unavailabilityCause().ifPresent(c -> {
             throw new IllegalStateException("NuProcess backend unavailable: " + c);
         });
+        return launch(request, posixSpawn);
+    }
+
+    /** Launches through posix_spawn or through NuProcess's own launch (for side-by-side measurement). */
+    LaunchedProcess launch(LaunchRequest request, boolean viaPosixSpawn) throws IOException {
         checkStartable(request);
         OutputSink out = sinkOf(request.stdout(), "stdout");
         OutputSink err = request.mergeStderr() ? out : sinkOf(request.stderr(), "stderr");
         boolean stdinPipe = stdinIsPipe(request.stdin());
+        if (viaPosixSpawn) {
+            return spawn(request, out, err, stdinPipe);
+        }
         List<String> argv = request.mergeStderr() ? withStderrOnStdout(request.command()) : request.command();
         argv = request.newSession() ? SessionSupport.withSetsid(argv) : argv;
         boolean leader = request.newSession() && SessionSupport.setsidBinary().isPresent();
-
         NuLaunchedProcess process = new NuLaunchedProcess(request.command(), out, err, request.mergeStderr(),
                 stdinPipe, leader, PidfdExitWatcher.shared());
         NuProcessBuilder builder = new NuProcessBuilder(argv, request.environment());
@@ -118,6 +143,21 @@ public final class NuProcessLauncher implements ProcessLauncher {
             process.launchFailed();
             throw new IOException("cannot start " + request.command() + " in " + request.directory()
                     + ": exec failed (NuProcess logged the OS error)");
+        }
+        return process;
+    }
+
+    private static LaunchedProcess spawn(LaunchRequest request, OutputSink out, OutputSink err, boolean stdinPipe)
+            throws IOException {
+        NuLaunchedProcess process = new NuLaunchedProcess(request.command(), out, err, request.mergeStderr(),
+                stdinPipe, request.newSession(), PidfdExitWatcher.shared());
+        ProcmgrLinuxProcess nu = new ProcmgrLinuxProcess(process);
+        try {
+            nu.startWith((in, o, e) -> PosixSpawn.spawn(request.command(), request.environment(), request.directory(),
+                    request.newSession(), request.mergeStderr(), in, o, e));
+        } catch (IOException | RuntimeException e) {
+            process.launchFailed();
+            throw e;
         }
         return process;
     }
@@ -173,17 +213,39 @@ public final class NuProcessLauncher implements ProcessLauncher {
     }
 
     /** Null when the backend works here, else why not. Sets NuProcess's properties on success. */
-    private static String probe() {
+    private String probe() {
         String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
         boolean linux = os.contains("linux");
         if (!linux && !os.contains("mac")) {
             return "NuProcess backend needs Linux or macOS, not " + System.getProperty("os.name");
         }
+        String launch = System.getProperty(LAUNCH, "posix_spawn");
+        boolean spawn = linux && !"nuprocess".equals(launch) && PosixSpawn.unavailabilityCause().isEmpty();
+        if (linux && !spawn && !"nuprocess".equals(launch)) {
+            log.info("starting processes through NuProcess's own launch: {}", PosixSpawn.unavailabilityCause().orElse("?"));
+        }
+        if (!spawn) {
+            String cause = checkNuProcessLaunch(linux);
+            if (cause != null) {
+                return cause;
+            }
+        }
+        boolean pidfd = linux && PidfdExitWatcher.shared().isPresent();
+        NuProcessSettings.apply(pidfd);
+        if (linux) {
+            ChildSignalState.initializeNuProcess();
+        }
+        posixSpawn = spawn;
+        return null;
+    }
+
+    /** Whether NuProcess's own launch (the JDK's forkAndExec in VFORK mode) can work here. */
+    private static String checkNuProcessLaunch(boolean linux) {
         int jdk = Runtime.version().feature();
         if (jdk > NEWEST_TESTED_JDK && !Boolean.getBoolean(ALLOW_UNTESTED_JDK)) {
-            return "JDK " + jdk + " is newer than the newest tested (" + NEWEST_TESTED_JDK + "): NuProcess 3.0.0 starts"
-                    + " processes through the JDK's internal forkAndExec in VFORK mode, which newer JDKs drop;"
-                    + " use the jdk backend, or -D" + ALLOW_UNTESTED_JDK + "=true to try";
+            return "JDK " + jdk + " is newer than the newest tested (" + NEWEST_TESTED_JDK + ") with NuProcess's own launch,"
+                    + " which calls the JDK's internal forkAndExec in VFORK mode, which newer JDKs drop; use the jdk"
+                    + " backend, or -D" + ALLOW_UNTESTED_JDK + "=true to try";
         }
         try {
             com.sun.jna.NativeLibrary java = com.sun.jna.NativeLibrary.getInstance(linux ? "java" : null);
@@ -191,11 +253,11 @@ public final class NuProcessLauncher implements ProcessLauncher {
         } catch (Throwable t) { // UnsatisfiedLinkError, NoClassDefFoundError: JNA or the symbol missing
             return "NuProcess cannot reach the JDK's native forkAndExec through JNA: " + t;
         }
-        boolean pidfd = linux && PidfdExitWatcher.shared().isPresent();
-        NuProcessSettings.apply(pidfd);
-        if (linux) {
-            ChildSignalState.initializeNuProcess();
-        }
         return null;
+    }
+
+    /** Whether processes start through {@code posix_spawn} (else through NuProcess's own launch). */
+    boolean usesPosixSpawn() {
+        return isAvailable() && posixSpawn;
     }
 }

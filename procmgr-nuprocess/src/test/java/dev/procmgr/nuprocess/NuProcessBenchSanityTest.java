@@ -38,24 +38,31 @@ class NuProcessBenchSanityTest {
     void sequentialStartAndWaitAgainstProcessBuilder() {
         assertTimeoutPreemptively(Duration.ofMinutes(5), () -> {
             NuProcessLauncher launcher = new NuProcessLauncher();
+            assertThat(launcher.usesPosixSpawn()).isTrue();
             List<String> trueCmd = List.of("/bin/true");
             List<String> setsidTrue = SessionSupport.withSetsid(trueCmd);
             // warm up both
             rawProcessBuilder(trueCmd, 50);
-            nuprocess(launcher, false, 50);
+            nuprocess(launcher, false, false, 50);
+            nuprocess(launcher, true, false, 50);
 
             double pb = rawProcessBuilder(trueCmd, RUNS);
-            double nu = nuprocess(launcher, false, RUNS);
+            double nu = nuprocess(launcher, false, false, RUNS);
+            double spawn = nuprocess(launcher, true, false, RUNS);
             double pbSetsid = rawProcessBuilder(setsidTrue, RUNS);
-            double nuSession = nuprocess(launcher, true, RUNS);
+            double nuSession = nuprocess(launcher, false, true, RUNS);
+            double spawnSession = nuprocess(launcher, true, true, RUNS);
             double rawNu = rawNuProcess(RAW_NUPROCESS_RUNS);
             System.out.printf("sequential start-and-wait of /bin/true, %d runs each:%n", RUNS);
             System.out.printf("  raw ProcessBuilder          %7.0f/s%n", pb);
             System.out.printf("  raw ProcessBuilder + setsid %7.0f/s%n", pbSetsid);
             System.out.printf("  raw NuProcess (%d runs)     %7.0f/s%n", RAW_NUPROCESS_RUNS, rawNu);
-            System.out.printf("  nuprocess backend           %7.0f/s (%.2fx raw ProcessBuilder)%n", nu, nu / pb);
-            System.out.printf("  nuprocess backend + session %7.0f/s (%.2fx raw ProcessBuilder + setsid)%n", nuSession,
-                    nuSession / pbSetsid);
+            System.out.printf("  backend, NuProcess launch            %7.0f/s (%.2fx raw ProcessBuilder)%n", nu, nu / pb);
+            System.out.printf("  backend, posix_spawn                 %7.0f/s (%.2fx raw ProcessBuilder)%n", spawn, spawn / pb);
+            System.out.printf("  backend, NuProcess launch + setsid   %7.0f/s (%.2fx raw ProcessBuilder + setsid, %.2fx raw)%n",
+                    nuSession, nuSession / pbSetsid, nuSession / pb);
+            System.out.printf("  backend, posix_spawn + SETSID        %7.0f/s (%.2fx raw ProcessBuilder + setsid, %.2fx raw)%n",
+                    spawnSession, spawnSession / pbSetsid, spawnSession / pb);
         });
     }
 
@@ -90,11 +97,11 @@ class NuProcessBenchSanityTest {
         return runs / ((System.nanoTime() - t0) / 1e9);
     }
 
-    private static double nuprocess(NuProcessLauncher launcher, boolean session, int runs) throws Exception {
+    private static double nuprocess(NuProcessLauncher launcher, boolean spawn, boolean session, int runs) throws Exception {
         long t0 = System.nanoTime();
         for (int i = 0; i < runs; i++) {
             LaunchedProcess p = launcher.launch(TestSupport.request(List.of("/bin/true"), new CapturingSink(),
-                    new CapturingSink(), false, false, session));
+                    new CapturingSink(), false, false, session), spawn);
             assertThat(p.onExit().get(20, TimeUnit.SECONDS).success()).isTrue();
         }
         return runs / ((System.nanoTime() - t0) / 1e9);
