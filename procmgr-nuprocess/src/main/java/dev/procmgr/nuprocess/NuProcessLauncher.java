@@ -23,26 +23,34 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The NuProcess backend: processes started by NuProcess, their pipes pumped by NuProcess's few
- * epoll threads, their exits seen at once by a pidfd watch (Linux 5.3+).
+ * The NuProcess backend: processes whose pipes are pumped by NuProcess's few epoll threads, and
+ * whose exits are seen at once by a pidfd watch (Linux 5.3+).
+ *
+ * <h2>Launch</h2>
+ * On Linux with glibc 2.34+, this backend starts the child itself with {@code posix_spawn}
+ * ({@link PosixSpawn}) and hands it to NuProcess, which pumps its pipes: a new session costs no
+ * extra exec ({@code POSIX_SPAWN_SETSID}; pid == pgid before {@code launch} returns), the child's
+ * signal mask is empty and its dispositions default, a failed exec is an {@link IOException}
+ * with the OS's reason, and no JDK internals are involved. Elsewhere, NuProcess's own launch
+ * (the JDK's internal {@code forkAndExec} in VFORK mode) with the {@code setsid} prefix
+ * ({@link SessionSupport#withSetsid}) for a session and a {@code /bin/sh} wrapper for merged
+ * stderr; that path is refused on a JDK newer than {@value #NEWEST_TESTED_JDK} unless
+ * {@value #ALLOW_UNTESTED_JDK} is {@code true}. {@value #LAUNCH}{@code =nuprocess} forces it.
  *
  * <h2>Threads</h2>
  * For any number of processes: NuProcess's I/O threads (half the cores, 1 to 4, see
- * {@link NuProcessSettings}), which call the {@link OutputSink}s; one exit-watch thread, which
- * completes {@link LaunchedProcess#onExit()}; JNA's cleaner thread. None of them runs user code
- * beyond the sinks and the dependents of {@code onExit()}, which must not block.
+ * {@link NuProcessSettings}), which call the {@link OutputSink}s; one exit-watch thread
+ * ({@link PidfdExitWatcher}), which completes {@link LaunchedProcess#onExit()}; JNA's cleaner
+ * thread. None of them runs user code beyond the sinks and the dependents of
+ * {@code onExit()}, which must not block.
  *
  * <h2>What it does natively</h2>
  * Pipes only ({@link #supportsRedirects()} is false): the core asks for {@link StreamTarget.Pipe}
  * and {@link StdinSource.Null} or {@link StdinSource.Pipe}; {@link StreamTarget.Discard} is
- * drained and dropped. Merged stderr goes through a {@code /bin/sh} wrapper
- * ({@link #withStderrOnStdout}). A new session is made by the {@code setsid} prefix
- * ({@link SessionSupport#withSetsid}); the pid stays the child's and is its process group id.
+ * drained and dropped.
  *
  * <h2>Availability</h2>
- * Linux (and macOS, without the pidfd watch) on JDK 17 to 25: NuProcess 3.0.0 starts processes
- * through the JDK's own native {@code ProcessImpl.forkAndExec} in VFORK mode, which later JDKs
- * may drop; a newer JDK is refused unless {@value #ALLOW_UNTESTED_JDK} is {@code true}. Checked
+ * Linux (and macOS through NuProcess's own launch, without the pidfd watch; untested). Checked
  * when first asked, never in a static initializer. Thread-safe.
  */
 public final class NuProcessLauncher implements ProcessLauncher {
@@ -123,6 +131,7 @@ public final class NuProcessLauncher implements ProcessLauncher {
 
     /** Launches through posix_spawn or through NuProcess's own launch (for side-by-side measurement). */
     LaunchedProcess launch(LaunchRequest request, boolean viaPosixSpawn) throws IOException {
+        unavailabilityCause(); // NuProcess's properties and signal fix-up first
         checkStartable(request);
         OutputSink out = sinkOf(request.stdout(), "stdout");
         OutputSink err = request.mergeStderr() ? out : sinkOf(request.stderr(), "stderr");

@@ -48,6 +48,10 @@ final class PosixSpawn {
      */
     static int spawn(List<String> argv, Map<String, String> env, Path directory, boolean newSession, boolean mergeStderr,
                      int stdinFd, int stdoutFd, int stderrFd) throws IOException {
+        Optional<String> cause = unavailabilityCause();
+        if (cause.isPresent()) {
+            throw new IOException("cannot start " + argv + ": " + cause.get());
+        }
         String[] envp = new String[env.size()];
         int i = 0;
         for (Map.Entry<String, String> e : env.entrySet()) {

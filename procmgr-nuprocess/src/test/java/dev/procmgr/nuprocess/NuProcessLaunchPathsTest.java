@@ -1,0 +1,113 @@
+package dev.procmgr.nuprocess;
+
+import static dev.procmgr.nuprocess.TestSupport.assertNoDescendants;
+import static dev.procmgr.nuprocess.TestSupport.await;
+import static dev.procmgr.nuprocess.TestSupport.request;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.procmgr.api.ExitStatus;
+import dev.procmgr.api.Signal;
+import dev.procmgr.nuprocess.TestSupport.CapturingSink;
+import dev.procmgr.spi.LaunchedProcess;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Both launch paths, posix_spawn (the default here) and NuProcess's own, give the same results. */
+class NuProcessLaunchPathsTest {
+
+    private final NuProcessLauncher launcher = new NuProcessLauncher();
+    private final List<LaunchedProcess> started = new ArrayList<>();
+
+    private LaunchedProcess launch(List<String> argv, CapturingSink out, boolean stdinPipe, boolean merge, boolean session,
+                                   boolean spawn) throws IOException {
+        LaunchedProcess p = launcher.launch(request(argv, out, new CapturingSink(), stdinPipe, merge, session), spawn);
+        started.add(p);
+        return p;
+    }
+
+    @AfterEach
+    void killWhatWasStarted() throws Exception {
+        for (LaunchedProcess p : started) {
+            p.signal(Signal.KILL);
+        }
+        for (LaunchedProcess p : started) {
+            p.onExit().get(10, TimeUnit.SECONDS);
+        }
+        assertNoDescendants();
+    }
+
+    @Test
+    void posixSpawnIsTheDefaultHere() {
+        assertThat(PosixSpawn.unavailabilityCause()).isEmpty();
+        assertThat(launcher.usesPosixSpawn()).isTrue();
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void exitsSignalsMergedOutputAndStdin(boolean spawn) throws Exception {
+        assertThat(await(launch(List.of("/bin/sh", "-c", "exit 7"), new CapturingSink(), false, false, false, spawn)))
+                .isEqualTo(ExitStatus.exited(7));
+        assertThat(await(launch(List.of("/bin/sh", "-c", "kill -USR1 $$"), new CapturingSink(), false, false, true, spawn)))
+                .isEqualTo(ExitStatus.killed(Signal.USR1));
+        LaunchedProcess quit = launch(List.of("/bin/sleep", "60"), new CapturingSink(), false, false, true, spawn);
+        quit.signal(Signal.QUIT);
+        assertThat(await(quit)).isEqualTo(ExitStatus.killed(Signal.QUIT));
+
+        CapturingSink merged = new CapturingSink();
+        assertThat(await(launch(List.of("/bin/sh", "-c", "echo 1; echo 2 >&2; echo 3; echo 4 >&2"), merged, false, true, true,
+                spawn)).success()).isTrue();
+        assertThat(merged.text().lines()).containsExactly("1", "2", "3", "4");
+        assertThat(merged.closes.get()).isEqualTo(1);
+
+        CapturingSink cat = new CapturingSink();
+        LaunchedProcess p = launch(List.of("/bin/cat"), cat, true, false, true, spawn);
+        p.writeStdin(ByteBuffer.wrap("round trip\n".getBytes(StandardCharsets.UTF_8)));
+        p.closeStdin();
+        assertThat(await(p).success()).isTrue();
+        assertThat(cat.text()).isEqualTo("round trip\n");
+
+        CapturingSink status = new CapturingSink();
+        assertThat(await(launch(List.of("/bin/sh", "-c", "grep -E '^Sig(Blk|Ign)' /proc/self/status"), status, false, false,
+                false, spawn)).success()).isTrue();
+        status.text().lines().forEach(l -> assertThat(Long.parseUnsignedLong(l.substring(7).trim(), 16) & 0x7fffffffL)
+                .as(l).isZero());
+    }
+
+    @Test
+    void withPosixSpawnTheSessionExistsWhenLaunchReturns() throws Exception {
+        for (int i = 0; i < 20; i++) {
+            LaunchedProcess p = launch(List.of("/bin/sleep", "60"), new CapturingSink(), false, false, true, true);
+            String stat = Files.readString(Path.of("/proc/" + p.pid() + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            assertThat(Long.parseLong(f[2])).as("pgid").isEqualTo(p.pid());
+            assertThat(Long.parseLong(f[3])).as("sid").isEqualTo(p.pid());
+            assertThat(p.sessionLeader()).isTrue();
+        }
+    }
+
+    @Test
+    void withPosixSpawnAFailedExecCarriesTheOsReason() throws Exception {
+        Path junk = Files.createTempFile("nuproc", ".bin", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        try {
+            Files.write(junk, new byte[] {0x7f, 'E', 'L', 'F', 0, 1, 2, 3});
+            CapturingSink out = new CapturingSink();
+            assertThatThrownBy(() -> launch(List.of(junk.toString()), out, false, false, true, true))
+                    .isInstanceOf(IOException.class).hasMessageContaining("error=8");
+            assertThat(out.closes.get()).isEqualTo(1);
+        } finally {
+            Files.delete(junk);
+        }
+    }
+}
