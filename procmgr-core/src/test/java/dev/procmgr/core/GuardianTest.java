@@ -8,6 +8,7 @@ import dev.procmgr.api.Signal;
 import dev.procmgr.spi.SessionSupport;
 import java.io.File;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -48,8 +50,9 @@ class GuardianTest {
     @AfterEach
     void cleanUp() throws InterruptedException {
         for (Guardian g : guardians) {
+            g.close(); // "exit" for one still guarding; nothing for one whose host "died"
+            g.process().waitFor(5, TimeUnit.SECONDS); // let a kill in progress finish
             g.process().destroyForcibly();
-            g.process().waitFor(5, TimeUnit.SECONDS);
         }
         procs.killAllAndCheck();
     }
@@ -108,6 +111,32 @@ class GuardianTest {
         assertThat(Procs.awaitDead(stubborn.all(), DEADLINE)).isEmpty();
         System.out.printf("guardian: pipe EOF -> TERM-ignoring group gone (grace 1500 ms): %d ms%n",
                 (System.nanoTime() - t0) / 1_000_000);
+        assertThat(g.process().waitFor(5, TimeUnit.SECONDS)).isTrue();
+    }
+
+    @Test
+    void childForkedIntoANewSessionDuringTheGraceIsKilledToo() throws Exception {
+        Guardian g = guardian(Duration.ofMillis(1500));
+        String marker = "procmgr-guardian-late-" + UUID.randomUUID();
+        // on TERM it starts a TERM-ignoring child in a session of its own, and goes on
+        Group grp = procs.group("trap 'setsid sh -c \"trap \\\"\\\" TERM; while :; do sleep 1; done\" " + marker
+                + " &' TERM; while :; do sleep 1; done", 1);
+        g.launched("late", grp.pgid(), true, List.of("sh"));
+
+        g.simulateHostDeath();
+
+        List<P> late = new ArrayList<>();
+        long end = System.nanoTime() + DEADLINE.toNanos();
+        while (late.isEmpty() && System.nanoTime() - end < 0) {
+            // the leader's argv holds the marker too, and so does its fork until setsid runs
+            withMarker(marker).stream().filter(p -> p.pgrp() != grp.pgid()).forEach(late::add);
+            Thread.sleep(10);
+        }
+        procs.track(late);
+        assertThat(late).as("the TERM handler's child, in a session of its own").hasSize(1);
+        List<P> all = new ArrayList<>(late);
+        all.add(grp.leader());
+        assertThat(Procs.awaitDead(all, DEADLINE)).isEmpty();
         assertThat(g.process().waitFor(5, TimeUnit.SECONDS)).isTrue();
     }
 
@@ -321,6 +350,23 @@ class GuardianTest {
         }
     }
 
+    /** Live processes whose argv holds the marker. */
+    private static List<P> withMarker(String marker) throws IOException {
+        List<P> out = new ArrayList<>();
+        try (var dirs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+            for (Path d : dirs) {
+                try {
+                    if (new String(Files.readAllBytes(d.resolve("cmdline")), StandardCharsets.UTF_8).contains(marker)) {
+                        P.of(Long.parseLong(d.getFileName().toString())).ifPresent(out::add);
+                    }
+                } catch (IOException e) {
+                    // gone meanwhile
+                }
+            }
+        }
+        return out;
+    }
+
     private static long vmRssKb(long pid) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
             if (line.startsWith("VmRSS:")) {
@@ -372,6 +418,11 @@ class GuardianTest {
             P leader = P.of(p.pid()).orElseThrow();
             known.add(leader);
             return new Group(p, p.pid(), leader, await(p, children));
+        }
+
+        /** Kills these too at the end. */
+        void track(List<P> ps) {
+            known.addAll(ps);
         }
 
         /** A plain child of this JVM, in this JVM's group. */
