@@ -77,40 +77,40 @@ public abstract class HostExitContractTest {
     void close() throws Exception {
         startHost("close");
         await(tmp.resolve("closed"), "the host's close()");
-        assertNothingLeft("close()", System.nanoTime());
+        assertNothingLeft("close() returned", System.nanoTime());
         assertThat(host.isAlive()).as("the host still runs: close() did the work").isTrue();
     }
 
     @Test
     void normalExit() throws Exception {
         startHost("normal");
-        assertNothingLeft("normal exit", awaitHostExit(0));
+        assertNothingLeft("host exited normally", awaitHostExit(0));
     }
 
     @Test
     void systemExit() throws Exception {
         startHost("exit3");
-        assertNothingLeft("System.exit(3)", awaitHostExit(3));
+        assertNothingLeft("host exited by System.exit(3)", awaitHostExit(3));
     }
 
     @Test
     void uncaughtExceptionOnMain() throws Exception {
         startHost("exception");
-        assertNothingLeft("uncaught exception", awaitHostExit(1));
+        assertNothingLeft("host exited by an uncaught exception", awaitHostExit(1));
     }
 
     @Test
     void sigterm() throws Exception {
         startHost("wait");
         signal(host.pid(), "TERM");
-        assertNothingLeft("SIGTERM", awaitHostExit(143));
+        assertNothingLeft("host exited on SIGTERM", awaitHostExit(143));
     }
 
     @Test
     void sigint() throws Exception {
         startHost("wait");
         signal(host.pid(), "INT");
-        assertNothingLeft("SIGINT", awaitHostExit(130));
+        assertNothingLeft("host exited on SIGINT", awaitHostExit(130));
     }
 
     @Test
@@ -125,7 +125,7 @@ public abstract class HostExitContractTest {
 
         signal(host.pid(), "KILL");
         long end = awaitHostExit(137);
-        assertNothingLeft("SIGKILL", end);
+        assertNothingLeft("host killed by SIGKILL", end);
         assertThat(Procs.await(Duration.ofSeconds(10), () -> !Procs.alive(guardian)))
                 .as("the guardian exits once its work is done").isTrue();
 
@@ -191,11 +191,10 @@ public abstract class HostExitContractTest {
         boolean gone = Procs.await(GONE_WITHIN, () -> managed().isEmpty());
         long ms = (System.nanoTime() - since) / 1_000_000;
         if (!gone) {
-            fail(how + ": processes left " + GONE_WITHIN.toSeconds() + " s after the host ended: "
+            fail(how + ": processes left " + GONE_WITHIN.toSeconds() + " s later: "
                     + describe(managed()) + "\nhost log:\n" + hostLog());
         }
-        System.out.printf("host exit [%s, %s]: last managed process gone %d ms after the host ended%n", backendName(),
-                how, ms);
+        System.out.printf("host exit [%s, %s]: last managed process gone %d ms after that%n", backendName(), how, ms);
     }
 
     /** Live processes with the marker, but the host (its argv carries the marker too). */
