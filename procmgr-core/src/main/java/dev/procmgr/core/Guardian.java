@@ -66,8 +66,9 @@ final class Guardian implements LaunchTracker {
      * The {@code sh -c} program: reads the script from stdin up to {@link #SCRIPT_END} and runs
      * it, so that the rest of stdin is the control pipe and {@code ps} shows a short line. The
      * {@code read} builtin reads a pipe byte by byte, so nothing after the script is consumed.
+     * INT and HUP are ignored from the first instant.
      */
-    private static final String BOOTSTRAP = "s=; while IFS= read -r l && [ \"$l\" != " + SCRIPT_END
+    private static final String BOOTSTRAP = "trap '' INT HUP; s=; while IFS= read -r l && [ \"$l\" != " + SCRIPT_END
             + " ]; do s=\"$s$l\n\"; done; eval \"$s\"";
 
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
