@@ -19,7 +19,8 @@ import java.util.Optional;
  * {@code posix_spawn_file_actions_addchdir_np} (glibc 2.29+), and every descriptor above 2 closed
  * by {@code posix_spawn_file_actions_addclosefrom_np} (glibc 2.34+), as the JDK does. glibc's
  * {@code posix_spawn} reports a failed exec as its return value, so a start failure carries the
- * OS's reason. Needs none of the JDK's internals, so it works on JDKs without VFORK.
+ * OS's reason; a file without a {@code #!} line or binary format ({@code ENOEXEC}) runs
+ * with {@code /bin/sh}, as the JDK does. Needs none of the JDK's internals, so it works on JDKs without VFORK.
  *
  * <p>Loaded on first use; {@link #unavailabilityCause()} says why not where it cannot work (not
  * glibc, too old), and the backend then starts processes through NuProcess's own launch.
@@ -29,6 +30,8 @@ final class PosixSpawn {
     private static final short POSIX_SPAWN_SETSIGDEF = 0x04;
     private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
     private static final short POSIX_SPAWN_SETSID = 0x80;
+    private static final int ENOEXEC = 8;
+    private static final String SHELL = "/bin/sh";
     private static final int STRUCT_SIZE = 1024; // > sizeof(posix_spawnattr_t) (336), sizeof(file actions) (80)
 
     private PosixSpawn() {
@@ -77,8 +80,18 @@ final class PosixSpawn {
                 Native.sigfillset(sigset);
                 check(Native.posix_spawnattr_setsigdefault(attr, sigset), "posix_spawnattr_setsigdefault", argv);
                 int[] pid = new int[1];
+                StringArray envArray = new StringArray(envp);
                 int rc = Native.posix_spawn(pid, argv.get(0), actions, attr,
-                        new StringArray(argv.toArray(new String[0])), new StringArray(envp));
+                        new StringArray(argv.toArray(new String[0])), envArray);
+                if (rc == ENOEXEC) {
+                    // no #! line and no binary format: run it with /bin/sh, as the JDK and execvp do
+                    String[] shArgv = new String[argv.size() + 1];
+                    shArgv[0] = SHELL;
+                    for (int k = 0; k < argv.size(); k++) {
+                        shArgv[k + 1] = argv.get(k);
+                    }
+                    rc = Native.posix_spawn(pid, SHELL, actions, attr, new StringArray(shArgv), envArray);
+                }
                 if (rc != 0) {
                     throw new IOException("Cannot run program \"" + argv.get(0) + "\" (in directory \"" + directory
                             + "\"): error=" + rc + ", " + Native.strerror(rc));

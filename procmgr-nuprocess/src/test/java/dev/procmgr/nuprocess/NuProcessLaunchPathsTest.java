@@ -99,15 +99,33 @@ class NuProcessLaunchPathsTest {
 
     @Test
     void withPosixSpawnAFailedExecCarriesTheOsReason() throws Exception {
-        Path junk = Files.createTempFile("nuproc", ".bin", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path script = executable("#!/nonexistent/interpreter\necho never\n");
         try {
-            Files.write(junk, new byte[] {0x7f, 'E', 'L', 'F', 0, 1, 2, 3});
             CapturingSink out = new CapturingSink();
-            assertThatThrownBy(() -> launch(List.of(junk.toString()), out, false, false, true, true))
-                    .isInstanceOf(IOException.class).hasMessageContaining("error=8");
+            assertThatThrownBy(() -> launch(List.of(script.toString()), out, false, false, true, true))
+                    .isInstanceOf(IOException.class).hasMessageContaining("error=2");
             assertThat(out.closes.get()).isEqualTo(1);
         } finally {
-            Files.delete(junk);
+            Files.delete(script);
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void aScriptWithoutShebangRunsWithTheShellAsOnTheJdk(boolean spawn) throws Exception {
+        Path script = executable("echo \"no shebang $1\"\n");
+        try {
+            CapturingSink out = new CapturingSink();
+            assertThat(await(launch(List.of(script.toString(), "arg"), out, false, false, true, spawn)).success()).isTrue();
+            assertThat(out.text()).isEqualTo("no shebang arg\n");
+        } finally {
+            Files.delete(script);
+        }
+    }
+
+    private static Path executable(String content) throws IOException {
+        Path p = Files.createTempFile("nuproc", ".sh", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Files.writeString(p, content);
+        return p;
     }
 }
