@@ -147,8 +147,15 @@ public abstract class HostExitContractTest {
             cmd.addAll(List.of("/usr/bin/env", "--default-signal=INT,TERM,HUP"));
         }
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(List.of("-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-D" + "procmgr.backend=" + backendName(),
+        cmd.addAll(List.of("-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+        if (Runtime.version().feature() >= 21) {
+            cmd.add("--enable-native-access=ALL-UNNAMED"); // JNA, without warnings on newer JDKs
+        }
+        // the test's procmgr settings (e.g. a backend's launch path) apply to the host too
+        System.getProperties().stringPropertyNames().stream()
+                .filter(k -> k.startsWith("procmgr.") && !k.equals("procmgr.backend")).sorted()
+                .forEach(k -> cmd.add("-D" + k + "=" + System.getProperty(k)));
+        cmd.addAll(List.of("-Dprocmgr.backend=" + backendName(),
                 "-cp", System.getProperty("java.class.path"),
                 HostMain.class.getName(), marker, mode, tmp.toString()));
         File log = tmp.resolve("host.log").toFile();
