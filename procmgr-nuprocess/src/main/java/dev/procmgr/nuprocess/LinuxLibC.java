@@ -15,7 +15,9 @@ final class LinuxLibC {
 
     static final int SYS_PIDFD_OPEN = 434; // the same number on every Linux architecture
 
+    static final int P_PID = 1;
     static final int P_PIDFD = 3;
+    static final int RLIMIT_NOFILE = 7;
     static final int WNOHANG = 0x1;
     static final int WEXITED = 0x4;
     static final int WNOWAIT = 0x01000000;
@@ -79,6 +81,9 @@ final class LinuxLibC {
     static native int sigaction(int signum, Pointer act, Pointer oldact);
 
     static native int close(int fd);
+
+    /** {@code struct rlimit}: two {@code rlim_t} (64-bit on every 64-bit Linux). */
+    static native int getrlimit(int resource, Pointer rlim);
 
     /** {@code pidfd_open(pid, 0)}: a pidfd, or -1 with errno set. */
     static int pidfdOpen(int pid) {

@@ -71,7 +71,7 @@ final class NuLaunchedProcess extends NuAbstractProcessHandler implements Launch
     private volatile int pid;
     private volatile boolean started;
 
-    private final AtomicInteger gate = new AtomicInteger(-1);
+    private final AtomicInteger gate = new AtomicInteger(-1); // the exit gate's fd, -1 when none or closed
     private final AtomicReference<ExitStatus> status = new AtomicReference<>();
     /** Exit status known, stdout at EOF, stderr at EOF. */
     private final AtomicInteger pending = new AtomicInteger(3);
@@ -208,13 +208,16 @@ final class NuLaunchedProcess extends NuAbstractProcessHandler implements Launch
             }
             return;
         }
-        openGate();
+        if (w.roomForExitGate()) {
+            openGate();
+        }
         if (!w.watch(pidfd, this)) {
             LinuxLibC.close(pidfd);
             closeGate();
         }
     }
 
+    /** Holds the child's stderr pipe open until the exit status is read (see the class comment). */
     private void openGate() {
         if (!(nuProcess instanceof BasePosixProcess)) {
             return;
@@ -288,7 +291,32 @@ final class NuLaunchedProcess extends NuAbstractProcessHandler implements Launch
                 log.warn("output sink of pid {} threw on close", pid, e);
             }
         }
+        if (open == 0) {
+            readStatusBeforeNuProcessReaps();
+        }
         arrive();
+    }
+
+    /**
+     * Without an exit gate, NuProcess reaps the child right after this (the last end of file) on
+     * this same thread: read the exact status first if the child is already a zombie. Only a
+     * child that becomes a zombie in the instant between the two calls is left to NuProcess's
+     * report (a signal death then reads as an exit code).
+     */
+    private void readStatusBeforeNuProcessReaps() {
+        if (!started || gate.get() >= 0 || status.get() != null || !com.sun.jna.Platform.isLinux()) {
+            return;
+        }
+        com.sun.jna.Memory info = LinuxLibC.newSiginfo();
+        info.clear();
+        int rc = LinuxLibC.waitid(LinuxLibC.P_PID, pid, info, LinuxLibC.WEXITED | LinuxLibC.WNOWAIT | LinuxLibC.WNOHANG);
+        if (rc == 0 && info.getInt(LinuxLibC.SIGINFO_PID) == pid) {
+            ExitStatus s = PidfdExitWatcher.toExitStatus(info.getInt(LinuxLibC.SIGINFO_CODE),
+                    info.getInt(LinuxLibC.SIGINFO_STATUS));
+            if (status.compareAndSet(null, s)) {
+                arrive();
+            }
+        }
     }
 
     @Override

@@ -42,8 +42,20 @@ final class PidfdExitWatcher implements Runnable {
     private final ArrayDeque<Grace> graces = new ArrayDeque<>(); // watcher thread only
     private Thread thread; // guarded by this
 
+    private volatile long gateFdBudget;
+
     private PidfdExitWatcher(int epfd) {
         this.epfd = epfd;
+        this.gateFdBudget = openFileLimit() * 3 / 4;
+    }
+
+    private static long openFileLimit() {
+        Memory rlim = new Memory(16);
+        if (LinuxLibC.getrlimit(LinuxLibC.RLIMIT_NOFILE, rlim) != 0) {
+            return 1024;
+        }
+        long soft = rlim.getLong(0);
+        return soft < 0 ? Long.MAX_VALUE / 8 : soft; // RLIM_INFINITY is all ones
     }
 
     /** The JVM's watcher, or empty with the reason logged once when this kernel has no pidfd. */
@@ -75,6 +87,23 @@ final class PidfdExitWatcher implements Runnable {
             return false;
         }
         return true;
+    }
+
+    /**
+     * Whether another process may get an exit gate without crowding out processes: each watched
+     * process holds 4 descriptors with a gate (stdout, stderr, pidfd, gate) and 3 without. Gates
+     * stop when the watched processes' descriptors would pass 3/4 of {@code RLIMIT_NOFILE}, so
+     * that, at the limit, descriptors go to processes rather than to gates.
+     */
+    boolean roomForExitGate() {
+        return (long) (watched.size() + 1) * 4 <= gateFdBudget;
+    }
+
+    /** Sets the descriptor budget for exit gates (tests: 0 turns gates off); returns the old one. */
+    long gateFdBudget(long budget) {
+        long old = gateFdBudget;
+        gateFdBudget = budget;
+        return old;
     }
 
     /** How many processes are being watched now. */
