@@ -41,8 +41,13 @@ import org.slf4j.LoggerFactory;
  * {@link #onExit()} completes, after the last output. A grandchild that keeps the pipes open
  * delays the completion by {@link PidfdExitWatcher#OUTPUT_GRACE_NANOS} at most.
  *
- * <p>Without a pidfd (old kernel, fd limit), NuProcess's own exit report is used: it tells a
- * signal death only by the bare signal number, so such a death reads as that exit code there.
+ * <p>Without a gate (past the descriptor budget, see {@link PidfdExitWatcher#roomForExitGate()})
+ * or without a pidfd (old kernel), the status is read with {@code waitid(WNOWAIT | WNOHANG)} on
+ * the I/O thread at the last end of file, just before NuProcess's own {@code waitpid} there. A
+ * child that is not yet a zombie at that instant but is at NuProcess's call is left to
+ * NuProcess's report, which gives a signal death as the bare signal number: it then reads as that
+ * exit code. Without a pidfd, an exit whose pipes closed first is also seen only at NuProcess's
+ * next dead-pool poll.
  *
  * <h2>Stdin</h2>
  * {@link #writeStdin} copies the bytes into a queue bounded at {@value #STDIN_QUEUE_BYTES} bytes,
