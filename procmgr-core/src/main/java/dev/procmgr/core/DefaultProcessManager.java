@@ -43,7 +43,7 @@ final class DefaultProcessManager implements ProcessManager {
     private final Set<String> reserved = ConcurrentHashMap.newKeySet();
     private final AtomicLong sequence = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final RealScheduler scheduler;
+    private final RealScheduler realScheduler;
     private final EventDispatcher events;
     private final LaunchTracker tracker;
     private final ManagedProcess.Context context;
@@ -54,16 +54,26 @@ final class DefaultProcessManager implements ProcessManager {
     }
 
     DefaultProcessManager(ProcessLauncher launcher, ManagerOptions options) {
+        this(launcher, options, null, null);
+    }
+
+    /**
+     * With a scheduler and tree stopper of the caller's (tests drive time by hand); null for the
+     * real ones.
+     */
+    DefaultProcessManager(ProcessLauncher launcher, ManagerOptions options, Scheduler testScheduler, TreeStopper testStopper) {
         this.launcher = Objects.requireNonNull(launcher, "launcher is null");
         this.options = Objects.requireNonNull(options, "options is null");
         launcher.unavailabilityCause().ifPresent(cause -> {
             throw new IllegalStateException("procmgr backend '" + launcher.name() + "' is not available here: " + cause);
         });
         String id = Integer.toHexString(System.identityHashCode(this));
-        this.scheduler = new RealScheduler("procmgr-" + id + "-timer");
+        this.realScheduler = testScheduler == null ? new RealScheduler("procmgr-" + id + "-timer") : null;
+        Scheduler scheduler = testScheduler == null ? realScheduler : testScheduler;
         this.events = new EventDispatcher("procmgr-" + id + "-events");
         this.tracker = Trackers.start(options);
-        TreeStopper stopper = new TreeStopper(scheduler, new ProcTable.Cache(TimeUnit.MILLISECONDS.toNanos(20)), Posix.get());
+        TreeStopper stopper = testStopper != null ? testStopper : new TreeStopper(scheduler,
+                ProcTable.available() ? new ProcTable.Cache(TimeUnit.MILLISECONDS.toNanos(20)) : null, Posix.get());
         this.context = new ManagedProcess.Context(launcher, scheduler, stopper, tracker, events, this::release,
                 Duration.ofMillis(500), new NoticeOnce());
         if (options.shutdownHook()) {
@@ -156,7 +166,9 @@ final class DefaultProcessManager implements ProcessManager {
         } finally {
             tracker.close();
             events.close();
-            scheduler.close();
+            if (realScheduler != null) {
+                realScheduler.close();
+            }
             if (shutdownHook != null) {
                 try {
                     Runtime.getRuntime().removeShutdownHook(shutdownHook);

@@ -12,7 +12,7 @@ import org.slf4j.LoggerFactory;
  * needs any signal to a whole process group. Loaded lazily; where it cannot load, {@link #get()}
  * is empty and the core falls back to {@link ProcessHandle} (TERM/KILL, pid by pid).
  */
-final class Posix {
+final class Posix implements TreeStopper.Signals {
     private static final Logger LOG = LoggerFactory.getLogger(Posix.class);
     private static final int ESRCH = 3;
 
@@ -35,12 +35,14 @@ final class Posix {
     }
 
     /** Sends a signal to a process group. @return false when the group no longer exists */
-    boolean killGroup(long pgid, Signal signal) {
+    @Override
+    public boolean killGroup(long pgid, Signal signal) {
         return kill(-pgid, signal.number());
     }
 
     /** Sends a signal to one pid. @return false when no such process exists */
-    boolean killPid(long pid, Signal signal) {
+    @Override
+    public boolean killPid(long pid, Signal signal) {
         return kill(pid, signal.number());
     }
 

@@ -28,7 +28,16 @@ final class ProcTable {
 
     private final Map<Long, Proc> procs;
 
-    private ProcTable(Map<Long, Proc> procs) {
+    /** Where snapshots come from: {@link Cache} in production, a hand-made table in tests. */
+    interface Source {
+        /** A snapshot at most a few milliseconds old. */
+        ProcTable get();
+
+        /** A snapshot taken after this call began. */
+        ProcTable fresh();
+    }
+
+    ProcTable(Map<Long, Proc> procs) {
         this.procs = procs;
     }
 
@@ -101,7 +110,7 @@ final class ProcTable {
     }
 
     /** Shares recent snapshots between concurrent stops. Thread-safe. */
-    static final class Cache {
+    static final class Cache implements Source {
         private final long maxAgeNanos;
         private ProcTable last;
         private long lastAt;
@@ -110,7 +119,8 @@ final class ProcTable {
             this.maxAgeNanos = maxAgeNanos;
         }
 
-        synchronized ProcTable get() {
+        @Override
+        public synchronized ProcTable get() {
             long now = System.nanoTime();
             if (last == null || now - lastAt > maxAgeNanos) {
                 last = scan();
@@ -120,7 +130,8 @@ final class ProcTable {
         }
 
         /** A snapshot taken after this call began (for decisions that must see the latest state). */
-        synchronized ProcTable fresh() {
+        @Override
+        public synchronized ProcTable fresh() {
             last = scan();
             lastAt = System.nanoTime();
             return last;

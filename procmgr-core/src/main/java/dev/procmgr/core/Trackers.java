@@ -5,13 +5,22 @@ import java.util.List;
 
 /** Builds the launch trackers a manager's options ask for. */
 final class Trackers {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Trackers.class);
 
     private Trackers() {
     }
 
     static LaunchTracker start(ManagerOptions options) {
         List<LaunchTracker> all = new ArrayList<>(2);
-        // guardian and state file are wired here once they exist (issue 8)
+        if (options.guardian()) {
+            try {
+                all.add(Guardian.start(options.guardianGrace()));
+            } catch (RuntimeException e) {
+                LOG.warn("procmgr guardian not started ({}): processes are not cleaned up if the JVM is killed", e.toString());
+            }
+        }
+        // sweeps what a crashed predecessor left before this manager launches anything
+        options.stateFile().ifPresent(path -> all.add(StateFile.open(path)));
         if (all.isEmpty()) {
             return LaunchTracker.NONE;
         }

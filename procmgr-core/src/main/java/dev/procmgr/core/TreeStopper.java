@@ -29,15 +29,28 @@ final class TreeStopper {
     private static final long SELF = ProcessHandle.current().pid();
 
     private final Scheduler scheduler;
-    private final ProcTable.Cache procs;
-    private final Optional<Posix> posix;
+    private final ProcTable.Source procs;
+    private final Optional<Signals> posix;
     private final boolean procAvailable;
 
-    TreeStopper(Scheduler scheduler, ProcTable.Cache procs, Optional<Posix> posix) {
+    /** kill(2), as far as the stopper needs it; {@link Posix} in production, a recorder in tests. */
+    interface Signals {
+        /** @return false when the group no longer exists */
+        boolean killGroup(long pgid, Signal signal);
+
+        /** @return false when the process no longer exists */
+        boolean killPid(long pid, Signal signal);
+    }
+
+    /**
+     * @param procs process table snapshots, or null where /proc cannot be read
+     * @param signals kill(2), or empty where libc cannot be loaded
+     */
+    TreeStopper(Scheduler scheduler, ProcTable.Source procs, Optional<? extends Signals> signals) {
         this.scheduler = scheduler;
         this.procs = procs;
-        this.posix = posix;
-        this.procAvailable = ProcTable.available();
+        this.posix = signals.map(Signals.class::cast);
+        this.procAvailable = procs != null;
     }
 
     /** The tree of one run. */
@@ -176,7 +189,7 @@ final class TreeStopper {
 
         void send(Signal sig) {
             if (posix.isPresent()) {
-                Posix px = posix.get();
+                Signals px = posix.get();
                 if (t.groupLeader()) {
                     px.killGroup(pid, sig);
                 }
