@@ -78,8 +78,20 @@ public final class NuProcessLauncher implements ProcessLauncher {
     private volatile Optional<String> cause; // lazily computed
     private volatile boolean posixSpawn; // set with cause
 
+    private final boolean pidfdExitWatch;
+
     /** Makes the launcher; checks and starts nothing. */
     public NuProcessLauncher() {
+        this(true);
+    }
+
+    /** With or without the pidfd exit watch (tests of the fallback). */
+    NuProcessLauncher(boolean pidfdExitWatch) {
+        this.pidfdExitWatch = pidfdExitWatch;
+    }
+
+    private Optional<PidfdExitWatcher> watcher() {
+        return pidfdExitWatch ? PidfdExitWatcher.shared() : Optional.empty();
     }
 
     @Override
@@ -143,7 +155,7 @@ public final class NuProcessLauncher implements ProcessLauncher {
         argv = request.newSession() ? SessionSupport.withSetsid(argv) : argv;
         boolean leader = request.newSession() && SessionSupport.setsidBinary().isPresent();
         NuLaunchedProcess process = new NuLaunchedProcess(request.command(), out, err, request.mergeStderr(),
-                stdinPipe, leader, PidfdExitWatcher.shared());
+                stdinPipe, leader, watcher());
         NuProcessBuilder builder = new NuProcessBuilder(argv, request.environment());
         builder.setProcessListener(process);
         builder.setCwd(request.directory());
@@ -156,10 +168,10 @@ public final class NuProcessLauncher implements ProcessLauncher {
         return process;
     }
 
-    private static LaunchedProcess spawn(LaunchRequest request, OutputSink out, OutputSink err, boolean stdinPipe)
+    private LaunchedProcess spawn(LaunchRequest request, OutputSink out, OutputSink err, boolean stdinPipe)
             throws IOException {
         NuLaunchedProcess process = new NuLaunchedProcess(request.command(), out, err, request.mergeStderr(),
-                stdinPipe, request.newSession(), PidfdExitWatcher.shared());
+                stdinPipe, request.newSession(), watcher());
         ProcmgrLinuxProcess nu = new ProcmgrLinuxProcess(process);
         try {
             nu.startWith((in, o, e) -> PosixSpawn.spawn(request.command(), request.environment(), request.directory(),
