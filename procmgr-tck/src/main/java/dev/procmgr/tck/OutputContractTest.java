@@ -196,4 +196,52 @@ public abstract class OutputContractTest extends AbstractBackendTest {
             never.countDown();
         }
     }
+
+    /**
+     * 50 MB to stdout and 50 MB to stderr at the same time, in each mode: the child finishes,
+     * rotated files have the right sizes and count, and the last bytes are in the newest file.
+     */
+    @Test
+    void fiftyMegabytesOnBothStreamsInEveryMode() throws Exception {
+        ProcessManager pm = newManager();
+        String script = "(head -c 52428800 /dev/zero | tr '\\0' 'o'; printf OUT-END) & "
+                + "(head -c 52428800 /dev/zero | tr '\\0' 'e'; printf ERR-END) >&2; wait";
+        ProcessContainer capture = pm.create("cap2", "/bin/sh", "-c", script);
+        ProcessContainer discard = pm.create("dis2", ProcessSpec.builder("/bin/sh").args("-c", script)
+                .output(OutputSpec.discard()).build());
+        Path out = tmp.resolve("out.log");
+        Path err = tmp.resolve("err.log");
+        ProcessContainer file = pm.create("file2", ProcessSpec.builder("/bin/sh").args("-c", script)
+                .stdout(OutputSpec.file(out, 1_000_000, 3)).stderr(OutputSpec.file(err, 1_000_000, 3)).build());
+        for (ProcessContainer c : List.of(capture, discard, file)) {
+            assertThat(c.onExit().join()).as(c.tag()).isEqualTo(ExitStatus.exited(0));
+        }
+        assertThat(capture.output().lines(Stream.STDOUT)).singleElement().asString().endsWith(" [cut]");
+        for (Path p : List.of(out, err)) {
+            long total = 52_428_800L + 7;
+            assertThat(Files.size(p)).isEqualTo(total % 1_000_000);
+            for (int i = 1; i <= 3; i++) {
+                assertThat(Files.size(p.resolveSibling(p.getFileName() + "." + i))).isEqualTo(1_000_000);
+            }
+            assertThat(p.resolveSibling(p.getFileName() + ".4")).doesNotExist();
+        }
+        assertThat(Files.readString(out)).endsWith("oOUT-END");
+        assertThat(Files.readString(err)).endsWith("eERR-END");
+    }
+
+    /** 200 MB without a single newline: the capture keeps a bounded piece; the heap does not grow with it. */
+    @Test
+    void twoHundredMegabytesWithoutNewlineCostBoundedMemory() {
+        ProcessManager pm = newManager();
+        Runtime rt = Runtime.getRuntime();
+        System.gc();
+        long before = rt.totalMemory() - rt.freeMemory();
+        ProcessContainer c = pm.create("noline", "/bin/sh", "-c", "head -c 209715200 /dev/zero | tr '\\0' 'n'");
+        assertThat(c.onExit().join().success()).isTrue();
+        System.gc();
+        long after = rt.totalMemory() - rt.freeMemory();
+        List<String> lines = c.output().lines(Stream.STDOUT);
+        assertThat(lines).singleElement().asString().hasSize(64 * 1024 + " [cut]".length());
+        assertThat(after - before).isLessThan(32L * 1024 * 1024);
+    }
 }
