@@ -185,7 +185,12 @@ final class DefaultProcessManager implements ProcessManager {
         // wait for creates in flight, so that none registers after we looked
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (!reserved.isEmpty() && System.nanoTime() < until) {
-            Thread.onSpinWait();
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
         List<CompletableFuture<ExitStatus>> stops = new ArrayList<>();
         for (Entry e : registry.values()) {

@@ -27,6 +27,8 @@ final class ProcTable {
     }
 
     private final Map<Long, Proc> procs;
+    private Map<Long, java.util.List<Proc>> children; // built on first use
+    private Map<Long, java.util.List<Proc>> byGroupOrSession;
 
     /** Where snapshots come from: {@link Cache} in production, a hand-made table in tests. */
     interface Source {
@@ -69,6 +71,31 @@ final class ProcTable {
 
     Iterable<Proc> all() {
         return procs.values();
+    }
+
+    /** Direct children of a pid. */
+    synchronized java.util.List<Proc> childrenOf(long pid) {
+        if (children == null) {
+            children = new HashMap<>();
+            for (Proc p : procs.values()) {
+                children.computeIfAbsent(p.ppid(), k -> new java.util.ArrayList<>()).add(p);
+            }
+        }
+        return children.getOrDefault(pid, java.util.List.of());
+    }
+
+    /** Processes whose process group or session id is this id (each once). */
+    synchronized java.util.List<Proc> inGroupOrSession(long id) {
+        if (byGroupOrSession == null) {
+            byGroupOrSession = new HashMap<>();
+            for (Proc p : procs.values()) {
+                byGroupOrSession.computeIfAbsent(p.pgrp(), k -> new java.util.ArrayList<>()).add(p);
+                if (p.session() != p.pgrp()) {
+                    byGroupOrSession.computeIfAbsent(p.session(), k -> new java.util.ArrayList<>()).add(p);
+                }
+            }
+        }
+        return byGroupOrSession.getOrDefault(id, java.util.List.of());
     }
 
     /** Whether {@code pid} descends from {@code ancestor} through the parent chain. */

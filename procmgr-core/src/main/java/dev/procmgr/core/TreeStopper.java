@@ -147,31 +147,29 @@ final class TreeStopper {
                 });
                 return;
             }
-            for (ProcTable.Proc p : table.all()) {
-                if (p.zombie() || p.pid() == SELF) {
+            // the leader, its group and session, then everything below any member (also members
+            // seen in earlier snapshots whose parent has died since)
+            java.util.ArrayDeque<ProcTable.Proc> todo = new java.util.ArrayDeque<>();
+            if (!t.leaderExit().isDone()) { // once reaped, the pid may belong to someone else
+                table.get(pid).ifPresent(todo::add);
+            }
+            if (t.groupLeader()) {
+                todo.addAll(table.inGroupOrSession(pid));
+            }
+            for (Map.Entry<Long, Long> e : seen.entrySet()) {
+                table.get(e.getKey()).filter(p -> p.startTicks() == e.getValue()).ifPresent(todo::add);
+            }
+            java.util.Set<Long> visited = new java.util.HashSet<>();
+            while (!todo.isEmpty()) {
+                ProcTable.Proc p = todo.poll();
+                if (!visited.add(p.pid()) || p.pid() == SELF) {
                     continue;
                 }
-                boolean member = p.pid() == pid
-                        || (t.groupLeader() && (p.pgrp() == pid || p.session() == pid))
-                        || table.descendsFrom(p, pid)
-                        || isSeen(p);
-                if (!member) {
-                    for (Long s : seen.keySet()) {
-                        if (p.ppid() == s) { // child of an earlier member that was re-parented
-                            member = true;
-                            break;
-                        }
-                    }
-                }
-                if (member) {
+                if (!p.zombie()) {
                     seen.putIfAbsent(p.pid(), p.startTicks());
                 }
+                todo.addAll(table.childrenOf(p.pid()));
             }
-        }
-
-        private boolean isSeen(ProcTable.Proc p) {
-            Long ticks = seen.get(p.pid());
-            return ticks != null && ticks == p.startTicks();
         }
 
         private boolean anyAlive(ProcTable table) {

@@ -123,4 +123,42 @@ public abstract class SupervisionContractTest extends AbstractBackendTest {
         assertThat(pm.list()).isEmpty();
         assertThat(Procs.withMarker(marker)).isEmpty();
     }
+
+    /**
+     * 200 processes that crash every 100 ms under ALWAYS for 10 s, then close(): nothing leaks,
+     * the thread count returns to where it was, and each restart count matches the exits seen.
+     */
+    @Test
+    void restartStormOfTwoHundredProcesses() throws Exception {
+        ProcessManager pm = newManager();
+        pm.create("warmup", "true").onExit().join(); // the backend's fixed threads exist from here on
+        pm.fetch("warmup").orElseThrow().stop();
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        int threadsBefore = mx.getThreadCount();
+        java.util.Map<String, java.util.concurrent.atomic.AtomicInteger> exits = new java.util.concurrent.ConcurrentHashMap<>();
+        pm.addListener((from, to) -> {
+            if (to.state() == ProcessState.BACKOFF) {
+                exits.computeIfAbsent(to.tag(), k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+            }
+        });
+        RestartPolicy storm = RestartPolicy.ALWAYS.withBackoff(Duration.ZERO, Duration.ZERO).withMaxRestarts(1_000_000);
+        List<ProcessContainer> all = new java.util.ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            all.add(pm.create("storm-" + i, ProcessSpec.builder("/bin/sh").args("-c", "sleep 0.1; exit 1", marker)
+                    .restartPolicy(storm).startSeconds(Duration.ZERO).output(dev.procmgr.api.OutputSpec.discard()).build()));
+        }
+        Thread.sleep(10_000);
+        pm.close();
+        assertThat(Procs.withMarker(marker)).isEmpty();
+        assertThat(all).allMatch(c -> c.state() == ProcessState.STOPPED);
+        long totalRestarts = all.stream().mapToLong(c -> c.info().restarts()).sum();
+        assertThat(totalRestarts).isGreaterThan(200);
+        for (ProcessContainer c : all) {
+            int seen = exits.getOrDefault(c.tag(), new java.util.concurrent.atomic.AtomicInteger()).get();
+            assertThat(c.info().restarts()).as(c.tag()).isBetween(seen - 1, seen);
+        }
+        assertThat(Procs.await(SOON, () -> mx.getThreadCount() <= threadsBefore + 4))
+                .as("threads before %d, now %d", threadsBefore, mx.getThreadCount()).isTrue();
+        System.out.println("restart storm: " + totalRestarts + " restarts of 200 processes in 10 s on " + launcher().name());
+    }
 }
