@@ -26,7 +26,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "run", description = {"Supervise one command in the foreground and exit with its exit code.",
         "INT, TERM and HUP are forwarded to it (its whole process group); the exit code is the",
         "command's, or 128+signal when a signal killed it.",
-        "Put -- before the command: procmgr run --restart on-failure -- ./server --port 8080"})
+        "Put -- before the command: procmgr run --restart on-failure -- ./server --port 8080",
+        "The command reads this terminal's stdin on the jdk backend, /dev/null on nuprocess."})
 final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--restart", paramLabel = "POLICY", defaultValue = "never", converter = RestartMode.Converter.class,
@@ -47,6 +48,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--backend", paramLabel = "NAME", description = "jdk (default) or nuprocess.")
     Backend backend;
 
+    @Option(names = {"-v", "--verbose"}, description = "Log starts, exits and restarts to stderr (default: only warnings).")
+    boolean verbose;
+
     @Parameters(arity = "1..*", paramLabel = "CMD", description = "The command and its arguments.")
     List<String> command = new ArrayList<>();
 
@@ -54,10 +58,12 @@ final class RunCommand implements Callable<Integer> {
     picocli.CommandLine.Model.CommandSpec cliSpec;
 
     private final ManagerFactory managers;
+    private final Backend chosen;
 
     @Inject
-    RunCommand(ManagerFactory managers) {
+    RunCommand(ManagerFactory managers, Backend chosen) {
         this.managers = managers;
+        this.chosen = chosen;
     }
 
     @Override
@@ -65,10 +71,18 @@ final class RunCommand implements Callable<Integer> {
         if (maxRestarts < 0) {
             throw new picocli.CommandLine.ParameterException(cliSpec.commandLine(), "--max-restarts must not be negative");
         }
+        if (!verbose) {
+            // a wrapper stays out of the way: the command's own output only, unless something goes wrong
+            org.slf4j.Logger core = org.slf4j.LoggerFactory.getLogger("dev.procmgr");
+            if (core instanceof ch.qos.logback.classic.Logger l) {
+                l.setLevel(ch.qos.logback.classic.Level.WARN);
+            }
+        }
         CompletableFuture<ExitStatus> done = new CompletableFuture<>();
         ProcessSpec spec = ProcessSpec.builder(command.get(0))
                 .args(command.subList(1, command.size()))
-                .stdin(StdinSpec.inherit())
+                // NuProcess cannot hand the host's stdin to a child: there the command reads /dev/null
+                .stdin(chosen == Backend.nuprocess ? StdinSpec.none() : StdinSpec.inherit())
                 .stdout(OutputSpec.inherit())
                 .stderr(OutputSpec.inherit())
                 .restartPolicy(RestartPolicy.of(restart.mode).withMaxRestarts(maxRestarts)
@@ -98,11 +112,28 @@ final class RunCommand implements Callable<Integer> {
                     // the JVM keeps this signal (-Xrs, or ignored when we were started): not forwarded
                 }
             }
-            ExitStatus status = done.get();
-            return status.shellCode();
+            return awaitEnd(c, done).shellCode();
         } finally {
             for (int i = 0; i < handled.size(); i++) {
                 sun.misc.Signal.handle(handled.get(i), previous.get(i));
+            }
+        }
+    }
+
+    /**
+     * The exit status once the command is done for good (EXITED or FATAL, or stopped after a
+     * forwarded INT/TERM). The state listener normally tells; the state is also polled, so a
+     * missed event can only delay the end, never hang it.
+     */
+    private static ExitStatus awaitEnd(ProcessContainer c, CompletableFuture<ExitStatus> done) throws Exception {
+        while (true) {
+            try {
+                return done.get(250, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                ProcessState s = c.state();
+                if ((s == ProcessState.EXITED || s == ProcessState.FATAL) && c.exitStatus().isPresent()) {
+                    return c.exitStatus().get();
+                }
             }
         }
     }

@@ -159,9 +159,10 @@ class EndToEndTest {
         assertThat(sleeping.exitValue()).isEqualTo(128 + 15);
 
         // a plain exit code, and restarts on failure before giving up with the last code
-        assertThat(jvm("run", "--", "sh", "-c", "exit 5").code()).isEqualTo(5);
+        assertThat(jvm("run", "--", "sh", "-c", "sleep 0.3; exit 5").code()).isEqualTo(5);
+        assertThat(jvm("run", "--backend", "nuprocess", "--", "sh", "-c", "sleep 0.3; exit 6").code()).isEqualTo(6);
         Cli.Result restarted = jvm("run", "--restart", "on-failure", "--max-restarts", "2", "--backoff", "100ms", "--",
-                "sh", "-c", "echo attempt; exit 4");
+                "sh", "-c", "echo attempt; sleep 0.3; exit 4");
         assertThat(restarted.code()).isEqualTo(4);
         assertThat(restarted.out().lines().filter("attempt"::equals).count()).isEqualTo(3);
         Cli.Result missing = jvm("run", "--", "/no/such/program");

@@ -25,7 +25,7 @@ final class SupervisorScenario {
                 command: [sh, -c, 'i=0; while true; do i=$((i+1)); echo "tick $i"; echo "warn $i" >&2; sleep 0.2; done']
                 stop_timeout: 5s
               crasher:
-                command: [sh, -c, 'echo "crash soon"; exit 3']
+                command: [sh, -c, 'echo "crash soon"; sleep 0.3; exit 3']
                 restart: on-failure
                 max_restarts: 2
                 backoff: 100ms
