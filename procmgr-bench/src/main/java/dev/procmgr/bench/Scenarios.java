@@ -1,0 +1,353 @@
+package dev.procmgr.bench;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The scenarios, run inside one worker JVM on one column. Every method leaves no process behind:
+ * each process it starts is waited for, stopped, or killed by {@link Driver#close()}.
+ */
+final class Scenarios {
+    static final String TRUE = "/bin/true";
+    static final String SH = "/bin/sh";
+    static final String SLEEP = findSleep();
+    static final String CAT = findCat();
+
+    private final Driver driver;
+    private final Map<String, List<Double>> metrics = new LinkedHashMap<>();
+    private Path dataFile;
+    private Path tmpDir;
+
+    Scenarios(Driver driver) {
+        this.driver = driver;
+    }
+
+    Map<String, List<Double>> metrics() {
+        return metrics;
+    }
+
+    private void add(String key, double value) {
+        metrics.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
+    }
+
+    void run(Task t) throws Exception {
+        switch (t.scenario()) {
+            case "spawn.seq" -> spawn(t, "spawn.seq", Launch.of(Launch.Output.DISCARD, t.session(), TRUE), 1, false);
+            case "spawn.par2" -> spawn(t, "spawn.par2", Launch.of(Launch.Output.DISCARD, t.session(), TRUE), 2, false);
+            case "spawn.pipe" -> spawn(t, "spawn.pipe", Launch.of(Launch.Output.DISCARD, t.session(), TRUE), 1, true);
+            case "spawn.seqdefault" -> spawn(t, "spawn.seqdefault", Launch.of(Launch.Output.DEFAULT, t.session(), TRUE), 1, false);
+            case "exit" -> exitLatency(t);
+            case "live" -> live(t);
+            case "stopkill" -> stopKill(t);
+            case "output" -> output(t);
+            default -> throw new IllegalArgumentException("unknown scenario " + t.scenario());
+        }
+    }
+
+    // ------------------------------------------------------------------ 1. spawn throughput
+
+    private void spawn(Task t, String name, Launch l, int threads, boolean pipelined) throws Exception {
+        int runs = (int) t.param("runs");
+        long cap = Duration.ofMillis(t.param("capMs")).toNanos();
+        String key = name + "." + t.variant();
+        // warm-up: the same work, a tenth of it
+        loop(l, (int) t.params().getOrDefault("warm", (long) Math.max(5, runs / 10)).longValue(), cap / 4, threads, pipelined);
+        for (int rep = 0; rep < t.param("reps"); rep++) {
+            double[] r = loop(l, runs, cap, threads, pipelined);
+            add(key, r[0]);
+            add(key + ".n", r[1]);
+        }
+    }
+
+    /** @return {processes per second, processes done} */
+    private double[] loop(Launch l, int runs, long capNanos, int threads, boolean pipelined) throws Exception {
+        if (pipelined) {
+            List<Driver.Handle> hs = new ArrayList<>(runs);
+            long t0 = System.nanoTime();
+            long took;
+            try {
+                for (int i = 0; i < runs && (i == 0 || System.nanoTime() - t0 < capNanos); i++) {
+                    hs.add(driver.start(l));
+                }
+            } finally {
+                took = System.nanoTime() - t0;
+                for (Driver.Handle h : hs) {
+                    h.awaitExit();
+                    h.release();
+                }
+            }
+            return new double[] {hs.size() / (took / 1e9), hs.size()};
+        }
+        int per = runs / threads;
+        CountDownLatch go = new CountDownLatch(1);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        int[] done = new int[threads];
+        long[] end = new long[threads];
+        List<Thread> ts = new ArrayList<>();
+        long[] t0 = new long[1];
+        for (int k = 0; k < threads; k++) {
+            int me = k;
+            Thread th = new Thread(() -> {
+                try {
+                    go.await();
+                    long start = t0[0];
+                    for (int i = 0; i < per && (i == 0 || System.nanoTime() - start < capNanos); i++) {
+                        Driver.Handle h = driver.start(l);
+                        h.awaitExit();
+                        h.release();
+                        done[me]++;
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                } finally {
+                    end[me] = System.nanoTime();
+                }
+            }, "bench-spawn-" + k);
+            ts.add(th);
+            th.start();
+        }
+        t0[0] = System.nanoTime();
+        go.countDown();
+        for (Thread th : ts) {
+            th.join();
+        }
+        if (failure.get() != null) {
+            throw new IllegalStateException("spawn loop failed", failure.get());
+        }
+        long last = 0;
+        int total = 0;
+        for (int k = 0; k < threads; k++) {
+            last = Math.max(last, end[k]);
+            total += done[k];
+        }
+        return new double[] {total / ((last - t0[0]) / 1e9), total};
+    }
+
+    // ------------------------------------------------------------------ 2. exit latency
+
+    private void exitLatency(Task t) throws Exception {
+        Launch l = Launch.of(Launch.Output.DEFAULT, t.session(), SH, "-c", "exit 3").stamped();
+        int runs = (int) t.param("runs");
+        long cap = Duration.ofMillis(t.param("capMs")).toNanos();
+        latencies(l, (int) t.params().getOrDefault("warm", (long) Math.max(5, runs / 10)).longValue(), cap / 4);
+        for (int rep = 0; rep < t.param("reps"); rep++) {
+            List<Double> ms = latencies(l, runs, cap);
+            add("exit.p50." + t.variant(), Stats.percentile(ms, 50));
+            add("exit.p99." + t.variant(), Stats.percentile(ms, 99));
+            add("exit.p50." + t.variant() + ".n", ms.size());
+            add("exit.p99." + t.variant() + ".n", ms.size());
+        }
+    }
+
+    private List<Double> latencies(Launch l, int runs, long capNanos) throws Exception {
+        List<Double> ms = new ArrayList<>(runs);
+        long begin = System.nanoTime();
+        for (int i = 0; i < runs && (i == 0 || System.nanoTime() - begin < capNanos); i++) {
+            long t0 = System.nanoTime();
+            Driver.Handle h = driver.start(l);
+            long seen = h.exitSeenNanos();
+            ms.add((seen - t0) / 1e6);
+            h.awaitExit();
+            if (h.exitCode() != 3) {
+                throw new IllegalStateException("sh -c 'exit 3' exited with " + h.exitCode());
+            }
+            h.release();
+        }
+        return ms;
+    }
+
+    // ------------------------------------------------------------------ 3. N live processes
+
+    private void live(Task t) throws Exception {
+        int n = (int) t.param("n");
+        Launch l = Launch.of(Launch.Output.DEFAULT, t.session(), SLEEP, "600");
+        // warm-up: classes loaded, backend threads started, then all stopped
+        List<Driver.Handle> warm = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            warm.add(driver.start(l));
+        }
+        driver.stopAll(warm);
+        for (int rep = 0; rep < t.param("reps"); rep++) {
+            long heap0 = heapAfterGc();
+            List<Driver.Handle> hs = new ArrayList<>(n);
+            try {
+                long t0 = System.nanoTime();
+                for (int i = 0; i < n; i++) {
+                    hs.add(driver.start(l));
+                }
+                double startS = (System.nanoTime() - t0) / 1e9;
+                Thread.sleep(t.params().getOrDefault("settleMs", 300L)); // let every thread a process brings come up
+                int alive = 0;
+                for (Driver.Handle h : hs) {
+                    alive += h.isAlive() ? 1 : 0;
+                }
+                if (alive != n) {
+                    throw new IllegalStateException(alive + " of " + n + " sleep processes alive");
+                }
+                int threads = ManagementFactory.getThreadMXBean().getThreadCount();
+                long heap = heapAfterGc();
+                double rss = rssMb();
+                long t1 = System.nanoTime();
+                driver.stopAll(hs);
+                double stopS = (System.nanoTime() - t1) / 1e9;
+                for (Driver.Handle h : hs) {
+                    if (h.isAlive()) {
+                        throw new IllegalStateException("a process is alive after stop-all");
+                    }
+                }
+                hs.clear();
+                String k = "live." + n + ".";
+                add(k + "start_s", startS);
+                add(k + "threads", threads);
+                add(k + "heap_mb", heap / 1048576.0);
+                add(k + "heap_kb_per_proc", (heap - heap0) / 1024.0 / n);
+                add(k + "rss_mb", rss);
+                add(k + "stop_s", stopS);
+            } finally {
+                if (!hs.isEmpty()) {
+                    driver.stopAll(hs);
+                }
+            }
+        }
+    }
+
+    private static long heapAfterGc() throws InterruptedException {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
+    static double rssMb() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                String[] f = line.trim().split("\\s+");
+                return Long.parseLong(f[1]) / 1024.0;
+            }
+        }
+        throw new IOException("no VmRSS in /proc/self/status");
+    }
+
+    // ------------------------------------------------------------------ 4. TERM-ignoring child
+
+    private void stopKill(Task t) throws Exception {
+        Duration timeout = Duration.ofMillis(t.param("timeoutMs"));
+        Launch l = Launch.of(Launch.Output.READY, t.session(), SH, "-c", "trap '' TERM; echo ready; exec " + SLEEP + " 600");
+        for (int rep = 0; rep < t.param("reps"); rep++) {
+            Driver.Handle h = driver.start(l);
+            h.awaitReady();
+            long took = h.stopEscalating(timeout);
+            if (h.isAlive()) {
+                throw new IllegalStateException("TERM-ignoring child alive after the stop");
+            }
+            h.release();
+            add("stopkill.ms", took / 1e6);
+        }
+    }
+
+    // ------------------------------------------------------------------ 5. output throughput
+
+    private void output(Task t) throws Exception {
+        long bytes = t.param("mb") * 1_000_000L;
+        prepareData(bytes);
+        Path out = tmpDir.resolve("out.log");
+        Launch capture = Launch.of(Launch.Output.CAPTURE, t.session(), CAT, dataFile.toString());
+        Launch rotating = new Launch(capture.argv(), t.session(), Launch.Output.FILE_ROTATING, java.util.Optional.of(out), false);
+        Launch append = new Launch(capture.argv(), t.session(), Launch.Output.FILE_APPEND, java.util.Optional.of(out), false);
+        if (t.params().getOrDefault("warm", 1L) > 0) {
+            throughput(capture, bytes, out); // warm-up
+        }
+        for (int rep = 0; rep < t.param("reps"); rep++) {
+            add("output.capture", throughput(capture, bytes, out));
+            add("output.file", throughput(rotating, bytes, out));
+            add("output.file_append", throughput(append, bytes, out));
+        }
+        cleanOut(out);
+    }
+
+    private double throughput(Launch l, long bytes, Path out) throws Exception {
+        cleanOut(out);
+        long t0 = System.nanoTime();
+        Driver.Handle h = driver.start(l);
+        h.awaitExit();
+        double secs = (System.nanoTime() - t0) / 1e9;
+        h.release();
+        if (h.exitCode() != 0) {
+            throw new IllegalStateException("cat exited with " + h.exitCode());
+        }
+        if (h.bytes() >= 0 && l.output() == Launch.Output.CAPTURE && h.bytes() != bytes) {
+            throw new IllegalStateException("read " + h.bytes() + " of " + bytes + " bytes");
+        }
+        if (l.output() == Launch.Output.FILE_APPEND && Files.size(out) != bytes) {
+            throw new IllegalStateException("file has " + Files.size(out) + " of " + bytes + " bytes");
+        }
+        return bytes / 1e6 / secs;
+    }
+
+    private void cleanOut(Path out) throws IOException {
+        Files.deleteIfExists(out);
+        for (int i = 1; i <= 20; i++) {
+            Files.deleteIfExists(out.resolveSibling(out.getFileName() + "." + i));
+        }
+    }
+
+    /** 100-byte lines of text, written once per worker. */
+    private void prepareData(long bytes) throws IOException {
+        if (dataFile != null && Files.size(dataFile) == bytes) {
+            return;
+        }
+        if (tmpDir == null) {
+            tmpDir = Files.createTempDirectory("procmgr-bench");
+        }
+        dataFile = tmpDir.resolve("data.txt");
+        byte[] line = ("procmgr-bench output line, 100 bytes with the newline: "
+                + "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH\n").getBytes(StandardCharsets.US_ASCII);
+        if (line.length != 100) {
+            throw new IllegalStateException("line is " + line.length + " bytes");
+        }
+        byte[] block = new byte[100 * 1000];
+        for (int i = 0; i < 1000; i++) {
+            System.arraycopy(line, 0, block, i * 100, 100);
+        }
+        try (OutputStream o = Files.newOutputStream(dataFile)) {
+            long left = bytes;
+            while (left > 0) {
+                int n = (int) Math.min(block.length, left);
+                o.write(block, 0, n);
+                left -= n;
+            }
+        }
+    }
+
+    /** Deletes the scratch files. */
+    void cleanUp() throws IOException {
+        if (tmpDir != null) {
+            try (var s = Files.list(tmpDir)) {
+                for (Path p : s.toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+            Files.deleteIfExists(tmpDir);
+        }
+    }
+
+    private static String findSleep() {
+        return Files.isExecutable(Path.of("/bin/sleep")) ? "/bin/sleep" : "/usr/bin/sleep";
+    }
+
+    private static String findCat() {
+        return Files.isExecutable(Path.of("/bin/cat")) ? "/bin/cat" : "/usr/bin/cat";
+    }
+}
