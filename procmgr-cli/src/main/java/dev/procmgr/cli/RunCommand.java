@@ -19,6 +19,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -96,6 +97,25 @@ final class RunCommand implements Callable<Integer> {
                 .build();
         List<sun.misc.Signal> handled = new ArrayList<>();
         List<sun.misc.SignalHandler> previous = new ArrayList<>();
+        AtomicReference<ProcessContainer> container = new AtomicReference<>();
+        AtomicReference<Signal> early = new AtomicReference<>();
+        // handlers first: a signal that comes while the command starts is held, then forwarded
+        for (Signal s : List.of(Signal.INT, Signal.TERM, Signal.HUP)) {
+            sun.misc.Signal os = new sun.misc.Signal(s.name());
+            try {
+                previous.add(sun.misc.Signal.handle(os, sig -> {
+                    ProcessContainer c = container.get();
+                    if (c == null) {
+                        early.compareAndSet(null, s);
+                    } else {
+                        forward(c, s, done);
+                    }
+                }));
+                handled.add(os);
+            } catch (IllegalArgumentException e) {
+                // the JVM keeps this signal (-Xrs, or ignored when we were started): not forwarded
+            }
+        }
         try (ProcessManager manager = managers.create(ManagerOptions.defaults())) {
             ProcessContainer c;
             try {
@@ -103,14 +123,10 @@ final class RunCommand implements Callable<Integer> {
             } catch (ProcmgrException e) {
                 throw new CliException(ExitCodes.FAILURE, e.getMessage());
             }
-            for (Signal s : List.of(Signal.INT, Signal.TERM, Signal.HUP)) {
-                sun.misc.Signal os = new sun.misc.Signal(s.name());
-                try {
-                    previous.add(sun.misc.Signal.handle(os, sig -> forward(c, s, done)));
-                    handled.add(os);
-                } catch (IllegalArgumentException e) {
-                    // the JVM keeps this signal (-Xrs, or ignored when we were started): not forwarded
-                }
+            container.set(c);
+            Signal pending = early.getAndSet(null);
+            if (pending != null) {
+                forward(c, pending, done);
             }
             return awaitEnd(c, done).shellCode();
         } finally {
