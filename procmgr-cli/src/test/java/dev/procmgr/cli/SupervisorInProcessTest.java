@@ -4,6 +4,7 @@ import static dev.procmgr.cli.Cli.at;
 import static dev.procmgr.cli.Cli.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.StandardProtocolFamily;
@@ -91,7 +92,8 @@ class SupervisorInProcessTest {
         assertThat(socket).exists();
         assertThat(Cli.run("status", "-f", config.toString()).code()).isEqualTo(ExitCodes.NO_SUPERVISOR);
         startUp(config);
-        assertThat(Cli.program(socket, "s").path("state").asText()).isIn("STARTING", "RUNNING");
+        JsonNode s = Cli.program(socket, "s");
+        assertThat(s.path("state").asText()).as("state of s: %s; up said: %s", s, upErr).isIn("STARTING", "RUNNING");
         assertThat(upErr.toString()).contains("removed stale control socket");
     }
 
