@@ -176,9 +176,12 @@ public final class NuProcessLauncher implements ProcessLauncher {
         try {
             nu.startWith((in, o, e) -> PosixSpawn.spawn(request.command(), request.environment(), request.directory(),
                     request.newSession(), request.mergeStderr(), in, o, e));
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
             process.launchFailed();
             throw e;
+        } catch (RuntimeException e) { // NuProcess's pipe(): "... failed, return code: -1, last error: 24"
+            process.launchFailed();
+            throw new IOException("cannot start " + request.command() + ": " + PosixSpawn.withErrnoText(e.getMessage()), e);
         }
         return process;
     }

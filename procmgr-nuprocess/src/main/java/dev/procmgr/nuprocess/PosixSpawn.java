@@ -105,6 +105,21 @@ final class PosixSpawn {
         }
     }
 
+    private static final java.util.regex.Pattern LAST_ERROR = java.util.regex.Pattern.compile("last error: (\\d+)");
+
+    /** NuProcess's "last error: 24" message, followed by ": error=24, Too many open files". */
+    static String withErrnoText(String message) {
+        if (message == null) {
+            return "unknown error";
+        }
+        java.util.regex.Matcher m = LAST_ERROR.matcher(message);
+        if (!m.find() || unavailabilityCause().isPresent()) {
+            return message;
+        }
+        int errno = Integer.parseInt(m.group(1));
+        return message + ": error=" + errno + ", " + Native.strerror(errno);
+    }
+
     private static void check(int rc, String call, List<String> argv) throws IOException {
         if (rc != 0) {
             throw new IOException("cannot start " + argv + ": " + call + " failed: error=" + rc + ", " + Native.strerror(rc));

@@ -123,6 +123,13 @@ class NuProcessLaunchPathsTest {
         }
     }
 
+    @Test
+    void nuProcessPipeFailuresGetTheErrnoText() {
+        assertThat(PosixSpawn.withErrnoText("Create stdin pipe() failed, return code: -1, last error: 24"))
+                .endsWith("last error: 24: error=24, Too many open files");
+        assertThat(PosixSpawn.withErrnoText("other")).isEqualTo("other");
+    }
+
     private static Path executable(String content) throws IOException {
         Path p = Files.createTempFile("nuproc", ".sh", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Files.writeString(p, content);
