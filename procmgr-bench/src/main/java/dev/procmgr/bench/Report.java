@@ -84,6 +84,11 @@ final class Report {
         }
         String f = "%,." + r.decimals() + "f";
         String out = String.format(Locale.ROOT, f + " (" + f + ".." + f + ")", Stats.median(xs), Stats.min(xs), Stats.max(xs));
+        List<Double> capped = samples(r.metric() + ".capped", c);
+        long k = capped.stream().filter(x -> x > 0).count();
+        if (k > 0) {
+            out = String.format(Locale.ROOT, "> " + f + " (%d of %d capped)", Stats.median(xs), k, xs.size());
+        }
         List<Double> n = samples(r.metric() + ".n", c);
         if (!n.isEmpty() && Stats.median(n) < planned(r.metric())) {
             out += String.format(Locale.ROOT, " n=%.0f", Stats.median(n));
@@ -271,6 +276,10 @@ final class Report {
                     cell.put("max", Stats.max(xs));
                 }
                 cell.put("samples", xs);
+                List<Double> capped = samples(r.metric() + ".capped", c);
+                if (!capped.isEmpty()) {
+                    cell.put("capped", capped);
+                }
                 List<Double> n = samples(r.metric() + ".n", c);
                 if (!n.isEmpty()) {
                     cell.put("runs", n);

@@ -198,9 +198,8 @@ final class Scenarios {
                 int threads = ManagementFactory.getThreadMXBean().getThreadCount();
                 long heap = heapAfterGc();
                 double rss = rssMb();
-                long t1 = System.nanoTime();
-                driver.stopAll(hs);
-                double stopS = (System.nanoTime() - t1) / 1e9;
+                double stopS = timedStopAll(hs, t.params().getOrDefault("stopCapMs", 5000L));
+                boolean capped = stopS < 0;
                 for (Driver.Handle h : hs) {
                     if (h.isAlive()) {
                         throw new IllegalStateException("a process is alive after stop-all");
@@ -213,12 +212,39 @@ final class Scenarios {
                 add(k + "heap_mb", heap / 1048576.0);
                 add(k + "heap_kb_per_proc", (heap - heap0) / 1024.0 / n);
                 add(k + "rss_mb", rss);
-                add(k + "stop_s", stopS);
+                add(k + "stop_s", capped ? t.params().getOrDefault("stopCapMs", 5000L) / 1000.0 : stopS);
+                add(k + "stop_s.capped", capped ? 1 : 0);
             } finally {
                 if (!hs.isEmpty()) {
                     driver.stopAll(hs);
                 }
             }
+        }
+    }
+
+    /**
+     * Stops all, timed; when that takes longer than {@code capMs}, KILLs the sleep processes so
+     * that the run goes on, lets the stop finish (untimed) and returns -1.
+     */
+    private double timedStopAll(List<Driver.Handle> hs, long capMs) throws Exception {
+        java.util.concurrent.FutureTask<Void> stop = new java.util.concurrent.FutureTask<>(() -> {
+            driver.stopAll(hs);
+            return null;
+        });
+        Thread th = new Thread(stop, "bench-stop-all");
+        long t1 = System.nanoTime();
+        th.start();
+        try {
+            stop.get(capMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+            return (System.nanoTime() - t1) / 1e9;
+        } catch (java.util.concurrent.TimeoutException e) {
+            System.err.printf(java.util.Locale.ROOT, "procmgr-bench: stop-all of %d not done after %d ms; killing the sleeps%n",
+                    hs.size(), capMs);
+            ProcessHandle.current().descendants()
+                    .filter(h -> h.info().command().map(SLEEP::equals).orElse(false))
+                    .forEach(ProcessHandle::destroyForcibly);
+            stop.get(10, java.util.concurrent.TimeUnit.MINUTES);
+            return -1;
         }
     }
 
