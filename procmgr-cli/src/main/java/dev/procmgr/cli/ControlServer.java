@@ -13,15 +13,16 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The supervisor's control socket: a Unix domain socket (mode 0600) that takes one JSON object
- * per line and answers each with one or more JSON lines. One daemon thread per client (capped);
+ * per line and answers each with one or more JSON lines. One daemon thread per client (capped; at
+ * the cap the connection idle longest makes room, so silent clients cannot lock anyone out);
  * reads and writes time out, so a slow or silent client holds only its own thread, and only for
  * a while. A malformed or oversized request gets an error reply and changes nothing.
  */
@@ -31,7 +32,7 @@ final class ControlServer implements AutoCloseable {
     static final long IDLE_TIMEOUT_MILLIS = 60_000;
     /** How long a client may take to read a reply. */
     static final long WRITE_TIMEOUT_MILLIS = 10_000;
-    /** Clients served at once. */
+    /** Connections kept at once; at the cap the one idle longest is dropped for a new one. */
     static final int MAX_CLIENTS = 32;
 
     private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
@@ -91,8 +92,9 @@ final class ControlServer implements AutoCloseable {
     private final Path socket;
     private final Handler handler;
     private final ObjectMapper json;
-    private final Set<LineChannel> clients = ConcurrentHashMap.newKeySet();
-    private final AtomicInteger threads = new AtomicInteger();
+    /** Every open client connection, with since when it waits for a request (nanoTime), or BUSY. */
+    private final Map<LineChannel, AtomicLong> clients = new ConcurrentHashMap<>();
+    private static final long BUSY = Long.MAX_VALUE;
     private ServerSocketChannel server;
     private volatile boolean closed;
 
@@ -137,17 +139,35 @@ final class ControlServer implements AutoCloseable {
                 }
                 continue;
             }
-            int n = threads.incrementAndGet();
-            Thread t = new Thread(() -> {
-                try {
-                    serve(c, n > MAX_CLIENTS);
-                } finally {
-                    threads.decrementAndGet();
-                }
-            }, "procmgr-control-client");
+            boolean tooMany = clients.size() >= MAX_CLIENTS && !evictLongestIdle();
+            Thread t = new Thread(() -> serve(c, tooMany), "procmgr-control-client");
             t.setDaemon(true);
             t.start();
         }
+    }
+
+    /**
+     * Makes room at the cap: closes the connection that has waited longest for a request (never a
+     * client whose request is being handled), so that idle or silent connections can never lock
+     * an operator out. Returns false when every connection is busy.
+     */
+    private boolean evictLongestIdle() {
+        LineChannel oldest = null;
+        long since = BUSY;
+        for (Map.Entry<LineChannel, AtomicLong> e : clients.entrySet()) {
+            long s = e.getValue().get();
+            if (s < since) {
+                since = s;
+                oldest = e.getKey();
+            }
+        }
+        if (oldest == null) {
+            return false;
+        }
+        LOG.debug("control socket: {} connections; dropping the one idle longest", clients.size());
+        clients.remove(oldest);
+        oldest.close();
+        return true;
     }
 
     private void serve(SocketChannel c, boolean tooMany) {
@@ -158,7 +178,8 @@ final class ControlServer implements AutoCloseable {
             closeQuietly(c);
             return;
         }
-        clients.add(lc);
+        AtomicLong idleSince = new AtomicLong(System.nanoTime());
+        clients.put(lc, idleSince);
         Session session = new Session(lc, json, this);
         try {
             if (tooMany) {
@@ -167,6 +188,7 @@ final class ControlServer implements AutoCloseable {
             }
             while (!closed) {
                 String line;
+                idleSince.set(System.nanoTime());
                 try {
                     line = lc.readLine(IDLE_TIMEOUT_MILLIS);
                 } catch (LineChannel.LineTooLongException e) {
@@ -181,6 +203,7 @@ final class ControlServer implements AutoCloseable {
                 if (line.isBlank()) {
                     continue;
                 }
+                idleSince.set(BUSY);
                 JsonNode request;
                 try {
                     request = json.readTree(line);
@@ -226,7 +249,7 @@ final class ControlServer implements AutoCloseable {
                 // closing anyway
             }
         }
-        for (LineChannel c : clients) {
+        for (LineChannel c : clients.keySet()) {
             c.close();
         }
         try {
