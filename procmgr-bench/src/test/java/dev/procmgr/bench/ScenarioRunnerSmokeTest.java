@@ -48,14 +48,25 @@ class ScenarioRunnerSmokeTest {
         JsonNode root = new ObjectMapper().readTree(json.toFile());
         assertThat(root.path("rows")).hasSize(rows.size());
         for (JsonNode row : root.path("rows")) {
+            // heap per process is a difference of two heap readings: with 50 processes of a few
+            // hundred bytes each it is within the noise of a GC and may come out at or below zero
+            boolean difference = row.path("metric").asText().endsWith("heap_kb_per_proc");
             for (Column c : Column.values()) {
                 JsonNode cell = row.path("cells").path(c.key);
-                assertThat(cell.path("samples").size()).as(row.path("metric") + " " + c.key).isGreaterThanOrEqualTo(3);
-                assertThat(cell.path("median").asDouble()).as(row.path("metric") + " " + c.key).isPositive();
-                assertThat(cell.path("min").asDouble()).as(row.path("metric") + " " + c.key).isPositive();
+                String what = row.path("metric").asText() + " " + c.key;
+                assertThat(cell.path("samples").size()).as(what).isGreaterThanOrEqualTo(3);
+                assertThat(cell.path("median").isNumber()).as(what).isTrue();
+                if (!difference) {
+                    assertThat(cell.path("median").asDouble()).as(what).isPositive();
+                    assertThat(cell.path("min").asDouble()).as(what).isPositive();
+                }
             }
             for (String ratio : List.of("procmgr_jdk/raw_processbuilder", "procmgr_nuprocess/raw_nuprocess")) {
-                assertThat(row.path("ratios").path(ratio).asDouble()).as(row.path("metric") + " " + ratio).isPositive();
+                JsonNode r = row.path("ratios").path(ratio);
+                assertThat(r.isNumber()).as(row.path("metric") + " " + ratio).isTrue();
+                if (!difference) {
+                    assertThat(r.asDouble()).as(row.path("metric") + " " + ratio).isPositive();
+                }
             }
         }
         assertThat(root.path("targets").size()).isPositive();
