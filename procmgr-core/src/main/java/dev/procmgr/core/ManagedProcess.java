@@ -100,15 +100,18 @@ final class ManagedProcess implements ProcessContainer {
         }
         synchronized (p.lock) {
             ProcessInfo from = p.infoLocked();
+            Run r;
             try {
-                p.run = p.launchRunLocked();
+                r = p.launchRunLocked();
             } catch (ProcessStartException e) {
                 p.out.close();
                 p.err.close();
                 throw e;
             }
+            p.run = r;
             p.state = ProcessState.STARTING;
             p.fireLocked(from);
+            p.watchLocked(r);
         }
         return p;
     }
@@ -184,14 +187,21 @@ final class ManagedProcess implements ProcessContainer {
         }
         ctx.tracker().launched(tag, r.pid, r.groupLeader, argv);
         feedStdin(r);
-        proc.onExit().whenComplete((status, failure) -> onRawExit(r, status, failure));
-        if (!spec.startSeconds().isZero()) {
-            ctx.scheduler().schedule(() -> promote(r), spec.startSeconds());
-        }
         try (MDC.MDCCloseable c = MDC.putCloseable(MDC_TAG, tag)) {
             LOG.info("started '{}' pid {}: {}", tag, r.pid, given);
         }
         return r;
+    }
+
+    /**
+     * Starts watching a run that is already the current one, in state STARTING, with its event
+     * fired: an exit that happened during the launch is handled here, inline, like any other.
+     */
+    private void watchLocked(Run r) {
+        r.proc.onExit().whenComplete((status, failure) -> onRawExit(r, status, failure));
+        if (!spec.startSeconds().isZero()) {
+            ctx.scheduler().schedule(() -> promote(r), spec.startSeconds());
+        }
     }
 
     private static StreamTarget target(OutputSpec spec, StreamChannel channel, boolean redirects,
@@ -356,9 +366,13 @@ final class ManagedProcess implements ProcessContainer {
             nextRestart = null;
             cleanUpLeftovers(previous);
             try {
-                run = launchRunLocked();
+                Run r = launchRunLocked();
+                run = r;
                 restarts++;
                 state = ProcessState.STARTING;
+                fireLocked(from);
+                watchLocked(r);
+                return;
             } catch (ProcessStartException e) {
                 consecutiveFailures++;
                 if (consecutiveFailures > spec.restartPolicy().maxRestarts()) {
@@ -491,17 +505,20 @@ final class ManagedProcess implements ProcessContainer {
             }
             ProcessInfo from = infoLocked();
             stopping = null;
+            Run r;
             try {
-                run = launchRunLocked();
+                r = launchRunLocked();
             } catch (ProcessStartException e) {
                 state = ProcessState.EXITED;
                 fireLocked(from);
                 throw e;
             }
+            run = r;
             restarts++;
             consecutiveFailures = 0;
             state = ProcessState.STARTING;
             fireLocked(from);
+            watchLocked(r);
         }
     }
 

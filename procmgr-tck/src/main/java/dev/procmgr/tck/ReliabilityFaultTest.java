@@ -25,7 +25,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -38,10 +37,6 @@ import org.junit.jupiter.api.Timeout;
  */
 @Tag("reliability")
 public abstract class ReliabilityFaultTest extends AbstractBackendTest {
-    static final String EXIT_DURING_LAUNCH_BUG = "bug: ManagedProcess.launchRunLocked registers proc.onExit().whenComplete(onRawExit) before the caller assigns "
-            + "run = <the new Run>; an exit already complete by then (fast exit, nothing to drain) runs afterExit inline, which sees "
-            + "run != r, takes it for a stale run and drops it: the container stays STARTING with no exit status and is never "
-            + "restarted (seen on both backends: nuprocess 13/300 and 13/40, jdk 2/40)";
 
     private void report(String fault, String result) {
         System.out.println("RELIABILITY fault backend=" + launcher().name() + " fault=" + fault + " result=" + result);
@@ -165,7 +160,6 @@ public abstract class ReliabilityFaultTest extends AbstractBackendTest {
      * before the launch returns. It must still end EXITED with its status, as any other exit.
      */
     @Test
-    @Disabled(EXIT_DURING_LAUNCH_BUG)
     void childExitingDuringLaunch() {
         ProcessManager pm = newManager();
         int n = 300;
@@ -186,7 +180,6 @@ public abstract class ReliabilityFaultTest extends AbstractBackendTest {
 
     /** The same with restart on failure: every container must reach FATAL after its restarts, none may hang in STARTING. */
     @Test
-    @Disabled(EXIT_DURING_LAUNCH_BUG)
     void childCrashingDuringLaunchIsStillSupervised() {
         ProcessManager pm = newManager();
         int n = 40;
