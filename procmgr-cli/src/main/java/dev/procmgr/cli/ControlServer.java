@@ -219,7 +219,8 @@ final class ControlServer implements AutoCloseable {
                     handler.handle(obj, session);
                 } catch (IOException e) {
                     throw e;
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | LinkageError e) {
+                    // a bug, or a class path changed under a running JVM: answer, never leave the client hanging
                     LOG.warn("control request {} failed", obj.path("op").asText("?"), e);
                     session.error(ExitCodes.FAILURE, "internal error: " + e);
                 }

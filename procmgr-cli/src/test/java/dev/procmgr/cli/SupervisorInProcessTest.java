@@ -43,10 +43,21 @@ class SupervisorInProcessTest {
                 new PrintWriter(upErr, true))), "test-up");
         upThread.start();
         Path socket = config.getParent().resolve(".procmgr/procmgr.sock");
-        await("supervisor answers", () -> upCode.get() == -1 && Cli.run("status", "-f", config.toString()).code() == 0
-                || upCode.get() != -1);
+        await("supervisor ready (autostart programs started)", () -> upCode.get() != -1 || ready(socket));
         assertThat(upCode.get()).as("up ended early: %s", upErr).isEqualTo(-1);
         return socket;
+    }
+
+    /** True once the supervisor answers and has started its autostart programs. */
+    static boolean ready(Path socket) {
+        if (!Files.exists(socket)) {
+            return false;
+        }
+        try (ControlClient c = ControlClient.connect(socket, Cli.JSON)) {
+            return c.call(Protocol.request(Cli.JSON, "ping"), 10_000).path("ready").asBoolean();
+        } catch (CliException e) {
+            return false;
+        }
     }
 
     @AfterEach
