@@ -57,6 +57,25 @@ public class CreateStopBenchmark {
         driver.close();
     }
 
+    private final java.util.List<Driver.Handle> unreleased = new java.util.ArrayList<>();
+
+    /** Lets go of what {@link #startWait} kept, outside the timing. */
+    @TearDown(Level.Iteration)
+    public void releaseKept() throws Exception {
+        for (Driver.Handle h : unreleased) {
+            h.release();
+        }
+        unreleased.clear();
+    }
+
+    /** start and wait for the exit; the release (procmgr: stop(), which frees the tag) happens after the iteration. */
+    @Benchmark
+    public void startWait() throws Exception {
+        Driver.Handle h = driver.start(launch);
+        h.awaitExit();
+        unreleased.add(h);
+    }
+
     /** start, wait for the exit, let go: one full cycle. */
     @Benchmark
     public void startWaitRelease() throws Exception {

@@ -30,6 +30,7 @@ final class PmDriver extends Driver {
     private final AtomicLong seq = new AtomicLong();
     private final Map<Launch, ProcessSpec> specs = new ConcurrentHashMap<>();
     private volatile ProcessManager pm;
+    private volatile boolean closed;
 
     PmDriver(ProcessLauncher launcher) {
         this.launcher = launcher;
@@ -40,6 +41,9 @@ final class PmDriver extends Driver {
         if (m == null) {
             synchronized (this) {
                 m = pm;
+                if (closed) {
+                    throw new IllegalStateException("driver closed");
+                }
                 if (m == null) {
                     m = ProcessManagers.create(launcher, OPTIONS);
                     pm = m;
@@ -86,6 +90,9 @@ final class PmDriver extends Driver {
 
     @Override
     public void close() {
+        synchronized (this) {
+            closed = true;
+        }
         stopAll(List.of());
     }
 

@@ -25,9 +25,13 @@ import java.util.concurrent.TimeUnit;
  */
 final class RawNuDriver extends Driver {
     private final Set<NuProcess> started = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
 
     @Override
     Handle start(Launch l) throws IOException {
+        if (closed) {
+            throw new IllegalStateException("driver closed");
+        }
         FileChannel file = null;
         if (l.output() == Launch.Output.FILE_APPEND || l.output() == Launch.Output.FILE_ROTATING) {
             file = FileChannel.open(l.file().orElseThrow(), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -44,6 +48,10 @@ final class RawNuDriver extends Driver {
             throw new IOException("NuProcess could not start " + l.argv());
         }
         started.add(p);
+        if (closed) { // close() ran while we started it
+            p.destroy(true);
+            throw new IllegalStateException("driver closed");
+        }
         return new NuHandle(p, h);
     }
 
@@ -60,15 +68,21 @@ final class RawNuDriver extends Driver {
 
     @Override
     public void close() {
+        closed = true;
         List<NuProcess> all = new ArrayList<>(started);
         for (NuProcess p : all) {
             if (p.isRunning()) {
                 p.destroy(true);
             }
         }
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         for (NuProcess p : all) {
+            long left = until - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
             try {
-                p.waitFor(5, TimeUnit.SECONDS);
+                p.waitFor(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)), TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;

@@ -15,9 +15,13 @@ import java.util.concurrent.TimeUnit;
 final class RawPbDriver extends Driver {
     private static final File DEV_NULL = new File("/dev/null");
     private final Set<Process> started = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
 
     @Override
     Handle start(Launch l) throws IOException {
+        if (closed) {
+            throw new IllegalStateException("driver closed");
+        }
         ProcessBuilder pb = new ProcessBuilder(l.session() ? Setsid.prefixed(l.argv()) : l.argv());
         switch (l.output()) {
             case DISCARD -> pb.redirectInput(ProcessBuilder.Redirect.from(DEV_NULL))
@@ -33,6 +37,10 @@ final class RawPbDriver extends Driver {
         }
         Process p = pb.start();
         started.add(p);
+        if (closed) { // close() ran while we started it
+            p.destroyForcibly();
+            throw new IllegalStateException("driver closed");
+        }
         CompletableFuture<Long> seen = l.stampExit() ? p.onExit().thenApply(x -> System.nanoTime()) : null;
         return new PbHandle(p, l.output(), seen);
     }
@@ -50,11 +58,13 @@ final class RawPbDriver extends Driver {
 
     @Override
     public void close() {
+        closed = true;
         List<Process> all = new ArrayList<>(started);
         all.forEach(Process::destroyForcibly);
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         for (Process p : all) {
             try {
-                p.waitFor(5, TimeUnit.SECONDS);
+                p.waitFor(Math.max(0, until - System.nanoTime()), TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;

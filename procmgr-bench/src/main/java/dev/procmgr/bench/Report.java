@@ -29,9 +29,11 @@ final class Report {
     private final String loadAfter;
     private final String args;
     private final List<Map<String, Object>> targets = new ArrayList<>();
+    private final List<String> failures;
 
     Report(ScenarioRunner.Settings s, List<ScenarioRunner.Row> rows, Map<String, Map<Column, List<Double>>> results,
-           Instant began, double seconds, String loadBefore, String loadAfter, String args) {
+           Instant began, double seconds, String loadBefore, String loadAfter, String args, List<String> failures) {
+        this.failures = List.copyOf(failures);
         this.s = s;
         this.rows = rows;
         this.results = results;
@@ -65,6 +67,9 @@ final class Report {
     }
 
     private long planned(String metric) {
+        if (metric.startsWith("live.")) {
+            return Long.parseLong(metric.split("\\.")[1]);
+        }
         if (metric.startsWith("spawn.par2")) {
             return (s.runs() / 2) * 2L;
         }
@@ -87,11 +92,11 @@ final class Report {
         List<Double> capped = samples(r.metric() + ".capped", c);
         long k = capped.stream().filter(x -> x > 0).count();
         if (k > 0) {
-            out = String.format(Locale.ROOT, "> " + f + " (%d of %d capped)", Stats.median(xs), k, xs.size());
+            out = String.format(Locale.ROOT, ">" + f + " (%d of %d capped)", Stats.median(xs), k, xs.size());
         }
         List<Double> n = samples(r.metric() + ".n", c);
         if (!n.isEmpty() && Stats.median(n) < planned(r.metric())) {
-            out += String.format(Locale.ROOT, " n=%.0f", Stats.median(n));
+            out += String.format(Locale.ROOT, " n=%,.0f", Stats.median(n));
         }
         return out;
     }
@@ -194,7 +199,15 @@ final class Report {
                 + " procmgr newSession(true) (its default). Rows 1a-1f: output discarded (ProcessBuilder DISCARD, procmgr"
                 + " OutputSpec.discard(); NuProcess always pipes). Rows 1g, 2-4: each library's default output (ProcessBuilder"
                 + " unread pipes, procmgr capture of 1000 lines per stream). Rows 3-5: procmgr with its default isolated spec,"
-                + " raw as written by hand without prefix. Stop-all: procmgr close(), raw destroy() each then wait each.");
+                + " raw as written by hand without prefix. Stop-all: procmgr close(), raw destroy() each then wait each."
+                + " Row 3: a fresh worker JVM per repetition" + (s.liveJvmPerRep() ? "" : " (not in this mode: one per column)")
+                + "; start-all capped at " + s.startCapMs() / 1000 + " s (then measured with the n processes started),"
+                + " stop-all capped at " + s.stopCapMs() / 1000.0 + " s (then the sleeps are KILLed so the run goes on);"
+                + (s.liveAll() ? "" : " above 1,000 processes only the NuProcess columns run (--live-all for all).")
+                + " Spawn rows: raw NuProcess needs its 250 ms exit poll per sequential run, hence n.");
+        for (String f : failures) {
+            out.println("FAILED: " + f);
+        }
         out.println();
         out.println("Targets (issue 6):");
         for (Map<String, Object> t : targets) {
@@ -296,6 +309,7 @@ final class Report {
         }
         root.put("rows", rs);
         root.put("targets", targets);
+        root.put("failures", failures);
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);

@@ -62,7 +62,7 @@ public final class ScenarioRunner {
     /** How much each scenario does. */
     record Settings(String mode, int runs, int reps, long capMs, int exitRuns, long exitCapMs, List<Integer> liveN,
                     boolean liveJvmPerRep, long stopTimeoutMs, long mb, boolean oneJvmPerColumn, List<String> only,
-                    List<Column> columns, long stopCapMs, int pipeRuns, boolean liveAll) {
+                    List<Column> columns, long stopCapMs, int pipeRuns, boolean liveAll, long startCapMs) {
 
         static final List<String> FAMILIES = List.of("spawn", "exit", "stop+output", "live");
 
@@ -74,11 +74,11 @@ public final class ScenarioRunner {
         static Settings of(String mode) {
             return switch (mode) {
                 case "smoke" -> new Settings(mode, 20, 3, 150, 20, 150, List.of(50), false, 50, 2, true, FAMILIES, ALL,
-                        5000, 20, true);
-                case "quick" -> new Settings(mode, 300, 3, 300, 60, 300, List.of(200), false, 300, 100, true, FAMILIES, ALL,
-                        3000, 300, true);
-                default -> new Settings("default", 2000, 3, 1500, 300, 1000, List.of(1000, 5000), true, 500, 100, false,
-                        FAMILIES, ALL, 5000, 1000, false);
+                        5000, 20, true, 10_000);
+                case "quick" -> new Settings(mode, 300, 3, 300, 60, 300, List.of(200), false, 300, 30, true, FAMILIES, ALL,
+                        3000, 300, true, 10_000);
+                default -> new Settings("default", 2000, 3, 1000, 300, 1000, List.of(1000, 5000), true, 500, 100, false,
+                        FAMILIES, ALL, 3000, 500, false, 15_000);
             };
         }
     }
@@ -120,7 +120,7 @@ public final class ScenarioRunner {
         s = new Settings(s.mode(), runs != null ? runs : s.runs(), reps != null ? Math.max(3, reps) : s.reps(), s.capMs(),
                 runs != null ? Math.max(20, runs / 6) : s.exitRuns(), s.exitCapMs(), n != null ? List.copyOf(n) : s.liveN(),
                 s.liveJvmPerRep(), s.stopTimeoutMs(), s.mb(), s.oneJvmPerColumn(), only, columns, s.stopCapMs(),
-                runs != null ? runs : s.pipeRuns(), liveAll != null ? liveAll : s.liveAll());
+                runs != null ? runs : s.pipeRuns(), liveAll != null ? liveAll : s.liveAll(), s.startCapMs());
         return Optional.of(new Object[] {s, json});
     }
 
@@ -270,7 +270,8 @@ public final class ScenarioRunner {
 
     private static Task liveTask(Settings s, Column c, int n, int reps) {
         boolean pm = c == Column.PM_JDK || c == Column.PM_NU;
-        return new Task("live", pm, params(s, Map.of("n", (long) n, "reps", (long) reps, "stopCapMs", s.stopCapMs())));
+        return new Task("live", pm, params(s, Map.of("n", (long) n, "reps", (long) reps, "stopCapMs", s.stopCapMs(),
+                "startCapMs", s.startCapMs())));
     }
 
     // ================================================================== orchestration
@@ -288,13 +289,14 @@ public final class ScenarioRunner {
         List<Job> jobs = plan(s);
         Map<String, Map<Column, List<Double>>> results = new LinkedHashMap<>();
         List<Map<String, List<Double>>> outputs = new ArrayList<>();
+        List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
         if (s.smoke()) {
             // smoke: the columns' workers at once (figures meaningless, only completeness counts)
             List<java.util.concurrent.Future<Map<String, List<Double>>>> fs = new ArrayList<>();
             java.util.concurrent.ExecutorService ex = java.util.concurrent.Executors.newFixedThreadPool(jobs.size());
             try {
                 for (Job job : jobs) {
-                    fs.add(ex.submit(() -> runWorker(job)));
+                    fs.add(ex.submit(() -> runWorker(job, failures)));
                 }
                 for (var f : fs) {
                     outputs.add(f.get());
@@ -309,7 +311,7 @@ public final class ScenarioRunner {
                 System.err.printf(Locale.ROOT, "procmgr-bench: [%d/%d] %s: %s%n", i, jobs.size(), job.column().title,
                         job.tasks().stream().map(t -> t.scenario() + (t.scenario().startsWith("live") ? " n=" + t.param("n") : "")
                                 + "/" + t.variant()).toList());
-                outputs.add(runWorker(job));
+                outputs.add(runWorker(job, failures));
             }
         }
         for (int k = 0; k < jobs.size(); k++) {
@@ -318,15 +320,17 @@ public final class ScenarioRunner {
                     .computeIfAbsent(col, x -> new ArrayList<>()).addAll(v));
         }
         double seconds = ChronoUnit.MILLIS.between(began, Instant.now()) / 1000.0;
-        Report report = new Report(s, rows(s), results, began, seconds, loadBefore, loadAverage(), String.join(" ", args));
+        Report report = new Report(s, rows(s), results, began, seconds, loadBefore, loadAverage(), String.join(" ", args),
+                failures);
         report.print(out);
         report.writeJson(jsonFile);
         out.println();
         out.println("JSON: " + jsonFile.toAbsolutePath());
-        return 0;
+        return failures.isEmpty() ? 0 : 1;
     }
 
-    private static Map<String, List<Double>> runWorker(Job job) throws Exception {
+    /** Runs one worker JVM; a failed worker is reported in {@code failures} and leaves its cells empty. */
+    private static Map<String, List<Double>> runWorker(Job job, List<String> failures) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         String opts = System.getProperty("procmgr.bench.jvmOpts", "");
@@ -357,10 +361,15 @@ public final class ScenarioRunner {
                 try {
                     if (!p.waitFor(WORKER_TIMEOUT_S, TimeUnit.SECONDS)) {
                         System.err.println("procmgr-bench: worker " + p.pid() + " took over " + WORKER_TIMEOUT_S + " s; stopping it");
+                        List<ProcessHandle> kids = p.descendants().toList();
                         p.destroy(); // its shutdown hook stops what it started
                         if (!p.waitFor(15, TimeUnit.SECONDS)) {
                             p.destroyForcibly();
                         }
+                        // whatever it left (its children are re-parented, but we know them)
+                        List<ProcessHandle> more = new ArrayList<>(kids);
+                        more.addAll(p.descendants().toList());
+                        more.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
                     }
                 } catch (InterruptedException e) {
                     reader.interrupt();
@@ -380,7 +389,11 @@ public final class ScenarioRunner {
         int rc = p.waitFor();
         other.forEach(System.err::println);
         if (rc != 0 || result == null) {
-            throw new IllegalStateException("worker for " + job.column().title + " failed (exit " + rc + ")");
+            String what = job.column().title + " " + job.tasks().stream().map(Task::scenario).distinct().toList()
+                    + ": worker failed (exit " + rc + "), see stderr";
+            System.err.println("procmgr-bench: " + what);
+            failures.add(what);
+            return Map.of();
         }
         return JSON.readValue(result, new TypeReference<Map<String, List<Double>>>() { });
     }
