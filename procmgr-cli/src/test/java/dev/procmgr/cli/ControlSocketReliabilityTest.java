@@ -58,7 +58,7 @@ class ControlSocketReliabilityTest {
                 command: [sleep, "300"]
             """;
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int FD_TOLERANCE = 6;
+    private static final int FD_TOLERANCE = 2;
     private static final int THREAD_TOLERANCE = 4;
 
     @TempDir
