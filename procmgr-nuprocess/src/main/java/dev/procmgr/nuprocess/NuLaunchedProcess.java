@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * on both pipes and reap the child before the watcher has read its status. Once the status is
  * read, the gate closes, NuProcess drains the pipes to end of file, the sinks close, and
  * {@link #onExit()} completes, after the last output. A grandchild that keeps the pipes open
- * delays the completion by {@link PidfdExitWatcher#OUTPUT_GRACE_NANOS} at most.
+ * delays the completion by {@link PidfdExitWatcher#OUTPUT_GRACE_NANOS} at most; the child is then
+ * reaped here (see {@link #outputGraceExpired()}), and its sinks close when the pipes do.
  *
  * <p>Without a gate (past the descriptor budget, see {@link PidfdExitWatcher#roomForExitGate()})
  * or without a pidfd (old kernel), the status is read with {@code waitid(WNOWAIT | WNOHANG)} on
@@ -385,11 +386,22 @@ final class NuLaunchedProcess extends NuAbstractProcessHandler implements Launch
         closeGate();
     }
 
-    /** The pipes stayed open after the exit (a grandchild holds them): report the exit now. */
+    /**
+     * The pipes stayed open after the exit (a descendant holds them): report the exit now, and
+     * reap the zombie, which NuProcess would leave until the pipes close. NuProcess is first told
+     * the process is gone ({@code cleanlyExitedBeforeProcess}), so at end of file it reports
+     * exit 0 (ignored here) instead of calling {@code waitpid} on a pid that may have been reused
+     * by then.
+     */
     void outputGraceExpired() {
         ExitStatus s = status.get();
         if (s != null && exit.complete(s)) {
             log.debug("pid {} exited but its output pipes are still open (held by a descendant)", pid);
+            if (nuProcess instanceof BasePosixProcess) {
+                ((BasePosixProcess) nuProcess).cleanlyExitedBeforeProcess.set(true);
+                com.sun.jna.Memory info = LinuxLibC.newSiginfo();
+                LinuxLibC.waitid(LinuxLibC.P_PID, pid, info, LinuxLibC.WEXITED | LinuxLibC.WNOHANG);
+            }
         }
     }
 

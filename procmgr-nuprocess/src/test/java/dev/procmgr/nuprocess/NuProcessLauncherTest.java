@@ -254,6 +254,12 @@ class NuProcessLauncherTest {
                 new CapturingSink(), false, false, true));
         assertThat(await(p)).isEqualTo(ExitStatus.exited(0));
         assertThat(out.closes.get()).as("pipe still held by the grandchild").isZero();
+        // no zombie left waiting for the pipes, as on the JDK backend
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (Files.exists(Path.of("/proc/" + p.pid())) && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(Path.of("/proc/" + p.pid())).as("the exited child is reaped").doesNotExist();
         // kill the group (the grandchild); then the pipe reaches end of file and the sink closes
         assertThat(LinuxLibC.kill(-(int) p.pid(), Signal.KILL.number())).isZero();
         out.closed.get(10, TimeUnit.SECONDS);
