@@ -101,7 +101,7 @@ pass() {
     done
 }
 
-# signal TERM|KILL to every target still verified
+# signal STOP|TERM|CONT|KILL to every target still verified
 signal() {
     for g in $kg; do
         eval "st=\$k_$g"
@@ -169,33 +169,44 @@ reap() {
         eval "x_$p=\$st"
     done
     [ "$kg$ip" = '  ' ] && exit 0
+    # freeze what was registered at once, so that nothing forks, exits or leaves while the
+    # walks over /proc (slow in sh on a busy machine) find descendants that left their group
+    # through their parents; then TERM everything and let it run to handle it
+    signal STOP
     if [ $linux = 1 ]; then
         i=0
         while [ $i -lt 8 ]; do
             pass
             [ $changed = 0 ] && break
+            signal STOP
             i=$((i + 1))
         done
     fi
     signal TERM
+    signal CONT
     waited=0
     clocked=0
     if clock; then
         clocked=1
         deadline=$((U_cs + (grace + 9) / 10))
     fi
+    naps=0
     while ! expired; do
         nap
+        naps=$((naps + 1))
         # kill -0 is cheap but counts zombies (a reparented child that init has not reaped
-        # yet): when it sees something, a walk over /proc tells the living from the dead
+        # yet): now and then a walk over /proc tells the living from the dead
         anyalive || exit 0
-        if [ $linux = 1 ]; then
+        if [ $linux = 1 ] && [ $((naps % 5)) = 0 ]; then
             pass
             [ $alive = 0 ] && exit 0
         fi
     done
+    # freeze, look once more for what forked meanwhile (while parents still live), KILL
+    signal STOP
     if [ $linux = 1 ]; then
         pass
+        signal STOP
         pass
     fi
     signal KILL
