@@ -7,6 +7,7 @@ import dev.procmgr.api.ManagerClosedException;
 import dev.procmgr.api.ProcessContainer;
 import dev.procmgr.api.ProcessManager;
 import dev.procmgr.api.ProcessSpec;
+import dev.procmgr.api.RestartPolicy;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -33,7 +34,9 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Races: {@value #THREADS} threads doing random create / stop / restart / fetch / list / running
  * on {@value #TAGS} tags for {@code race.seconds} (default {@value #DEFAULT_SECONDS}) seconds,
- * then {@code close()} while they go on for another second.
+ * then {@code close()} while they go on for another second. Children: a loop (60%), a loop that
+ * ignores TERM (20%), one that exits 1 after 0.1 s (10%), and the same restarted by the manager
+ * with {@code ALWAYS} and a 20-50 ms backoff (10%), so that supervision races the workers too.
  *
  * <p>Checked throughout, while the threads run (a checker every 100 ms): no tag ever has two
  * live process trees (a pair seen in one /proc scan counts only when both are still alive when
@@ -203,10 +206,16 @@ public abstract class ReliabilityRaceTest extends AbstractBackendTest {
         int kind = rnd.nextInt(10);
         String script = kind < 6 ? "while :; do sleep 1; done"
                 : kind < 8 ? "trap '' TERM; while :; do sleep 1; done"
-                : "sleep 0.2; exit 1";
+                : "sleep 0.1; exit 1";
+        ProcessSpec.Builder spec = ProcessSpec.builder("/bin/sh").args("-c", script, tagMarker(tag))
+                .stopTimeout(Duration.ofMillis(200));
+        if (kind == 9) {
+            // restarted by the manager itself, racing the workers' stops, restarts and close()
+            spec.restartPolicy(RestartPolicy.ALWAYS.withMaxRestarts(1000).withBackoff(Duration.ofMillis(20), Duration.ofMillis(50)))
+                    .startSeconds(Duration.ofMillis(50));
+        }
         try {
-            ProcessContainer c = pm.create(tag, ProcessSpec.builder("/bin/sh").args("-c", script, tagMarker(tag))
-                    .stopTimeout(Duration.ofMillis(200)).build());
+            ProcessContainer c = pm.create(tag, spec.build());
             count("create.ok");
             if (!c.tag().equals(tag)) {
                 violation("create(" + tag + ") returned a container tagged " + c.tag());
@@ -317,7 +326,7 @@ public abstract class ReliabilityRaceTest extends AbstractBackendTest {
         if (!listed.equals(running)) {
             violation("quiescent: list() " + listed + " differs from running " + running);
         }
-        // processes can only end while we hold the gate, never start: a live one must belong to a held tag
+        // while we hold the gate processes only end, or restart under a held tag: a live one must belong to a held tag
         Map<String, List<Long>> live = liveByTag();
         live.forEach((tag, pids) -> {
             Optional<ProcessContainer> c = fetched.get(tag);
@@ -328,7 +337,7 @@ public abstract class ReliabilityRaceTest extends AbstractBackendTest {
                 }
                 return;
             }
-            if (pids.size() > 1) {
+            if (pids.size() > 1 && pids.stream().filter(Procs::alive).count() > 1) {
                 violation("quiescent: tag " + tag + " has " + pids.size() + " live process trees: " + pids);
             }
             for (long pid : pids) {
