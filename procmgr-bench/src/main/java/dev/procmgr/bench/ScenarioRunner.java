@@ -77,8 +77,8 @@ public final class ScenarioRunner {
                         5000, 20, true, 10_000);
                 case "quick" -> new Settings(mode, 300, 3, 300, 60, 300, List.of(200), false, 300, 30, true, FAMILIES, ALL,
                         3000, 300, true, 10_000);
-                default -> new Settings("default", 2000, 3, 1000, 300, 1000, List.of(1000, 5000), true, 500, 100, false,
-                        FAMILIES, ALL, 3000, 500, false, 15_000);
+                default -> new Settings("default", 2000, 3, 700, 300, 700, List.of(1000, 5000), true, 500, 100, false,
+                        FAMILIES, ALL, 3000, 500, false, 10_000);
             };
         }
     }
@@ -355,21 +355,26 @@ public final class ScenarioRunner {
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
         String result = null;
         List<String> other = new ArrayList<>();
+        java.util.Set<ProcessHandle> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             Thread reader = Thread.currentThread();
             Thread watchdog = new Thread(() -> {
                 try {
-                    if (!p.waitFor(WORKER_TIMEOUT_S, TimeUnit.SECONDS)) {
-                        System.err.println("procmgr-bench: worker " + p.pid() + " took over " + WORKER_TIMEOUT_S + " s; stopping it");
-                        List<ProcessHandle> kids = p.descendants().toList();
-                        p.destroy(); // its shutdown hook stops what it started
-                        if (!p.waitFor(15, TimeUnit.SECONDS)) {
-                            p.destroyForcibly();
+                    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(WORKER_TIMEOUT_S);
+                    long wait = 1000;
+                    while (!p.waitFor(wait, TimeUnit.MILLISECONDS)) {
+                        wait = 5000; // a look at /proc costs the measured worker a little: rarely
+                        p.children().filter(h -> !h.info().command().map(Scenarios.SLEEP::equals).orElse(false))
+                                .forEach(seen::add); // remembered (a guardian): they outlive the worker's end
+                        if (System.nanoTime() > until) {
+                            System.err.println("procmgr-bench: worker " + p.pid() + " took over " + WORKER_TIMEOUT_S
+                                    + " s; stopping it");
+                            p.destroy(); // its shutdown hook stops what it started
+                            if (!p.waitFor(15, TimeUnit.SECONDS)) {
+                                p.destroyForcibly();
+                            }
+                            break;
                         }
-                        // whatever it left (its children are re-parented, but we know them)
-                        List<ProcessHandle> more = new ArrayList<>(kids);
-                        more.addAll(p.descendants().toList());
-                        more.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
                     }
                 } catch (InterruptedException e) {
                     reader.interrupt();
@@ -388,6 +393,7 @@ public final class ScenarioRunner {
         }
         int rc = p.waitFor();
         other.forEach(System.err::println);
+        awaitGone(seen);
         if (rc != 0 || result == null) {
             String what = job.column().title + " " + job.tasks().stream().map(Task::scenario).distinct().toList()
                     + ": worker failed (exit " + rc + "), see stderr";
@@ -396,6 +402,25 @@ public final class ScenarioRunner {
             return Map.of();
         }
         return JSON.readValue(result, new TypeReference<Map<String, List<Double>>>() { });
+    }
+
+    /**
+     * Waits until every process the worker had is gone (a guardian finishes on its own once the
+     * worker's pipe closes), so that the next worker is measured on a quiet machine; KILLs what is
+     * still there after 30 s.
+     */
+    private static void awaitGone(java.util.Set<ProcessHandle> seen) throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (seen.stream().anyMatch(ProcessHandle::isAlive)) {
+            if (System.nanoTime() > until) {
+                List<ProcessHandle> left = seen.stream().filter(ProcessHandle::isAlive).toList();
+                System.err.println("procmgr-bench: killing what a worker left behind: "
+                        + left.stream().map(h -> h.pid() + " " + h.info().commandLine().orElse("?")).toList());
+                left.forEach(ProcessHandle::destroyForcibly);
+                return;
+            }
+            Thread.sleep(50);
+        }
     }
 
     /** The class path of this class: the exec:java class loader's URLs, else java.class.path. */
@@ -449,6 +474,9 @@ public final class ScenarioRunner {
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             for (Task t : tasks) {
+                if (sc.abandoned()) {
+                    break;
+                }
                 long t0 = System.nanoTime();
                 sc.run(t);
                 if (Boolean.getBoolean("procmgr.bench.verbose")) {
@@ -460,6 +488,13 @@ public final class ScenarioRunner {
             driver.close();
             sc.cleanUp();
             Runtime.getRuntime().removeShutdownHook(hook);
+        }
+        if (sc.abandoned()) {
+            // a stop-all call still crawls on with every process dead: say so, check, and halt
+            Scenarios.killSleeps();
+            System.out.println(RESULT + JSON.writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(sc.metrics()));
+            System.out.flush();
+            Runtime.getRuntime().halt(0);
         }
         List<ProcessHandle> left = leftovers();
         if (!left.isEmpty()) {

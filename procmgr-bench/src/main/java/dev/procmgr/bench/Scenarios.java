@@ -26,6 +26,7 @@ final class Scenarios {
 
     private final Driver driver;
     private final Map<String, List<Double>> metrics = new LinkedHashMap<>();
+    private volatile boolean abandoned;
     private Path dataFile;
     private Path tmpDir;
 
@@ -178,7 +179,7 @@ final class Scenarios {
             warm.add(driver.start(l));
         }
         driver.stopAll(warm);
-        for (int rep = 0; rep < t.param("reps"); rep++) {
+        for (int rep = 0; rep < t.param("reps") && !abandoned; rep++) {
             long heap0 = heapAfterGc();
             List<Driver.Handle> hs = new ArrayList<>(n);
             try {
@@ -207,7 +208,7 @@ final class Scenarios {
                 int threads = ManagementFactory.getThreadMXBean().getThreadCount();
                 long heap = heapAfterGc();
                 double rss = rssMb();
-                double stopS = timedStopAll(hs, t.params().getOrDefault("stopCapMs", 5000L));
+                double stopS = timedStopAll(t, hs, t.params().getOrDefault("stopCapMs", 5000L));
                 boolean capped = stopS < 0;
                 for (Driver.Handle h : hs) {
                     if (h.isAlive()) {
@@ -239,12 +240,13 @@ final class Scenarios {
      * Stops all, timed; when that takes longer than {@code capMs}, KILLs the sleep processes so
      * that the run goes on, lets the stop finish (untimed) and returns -1.
      */
-    private double timedStopAll(List<Driver.Handle> hs, long capMs) throws Exception {
+    private double timedStopAll(Task t, List<Driver.Handle> hs, long capMs) throws Exception {
         java.util.concurrent.FutureTask<Void> stop = new java.util.concurrent.FutureTask<>(() -> {
             driver.stopAll(hs);
             return null;
         });
         Thread th = new Thread(stop, "bench-stop-all");
+        th.setDaemon(true);
         long t1 = System.nanoTime();
         th.start();
         try {
@@ -253,12 +255,29 @@ final class Scenarios {
         } catch (java.util.concurrent.TimeoutException e) {
             System.err.printf(java.util.Locale.ROOT, "procmgr-bench: stop-all of %d not done after %d ms; killing the sleeps%n",
                     hs.size(), capMs);
-            ProcessHandle.current().descendants()
-                    .filter(h -> h.info().command().map(SLEEP::equals).orElse(false))
-                    .forEach(ProcessHandle::destroyForcibly);
-            stop.get(10, java.util.concurrent.TimeUnit.MINUTES);
+            killSleeps();
+            try {
+                stop.get(t.params().getOrDefault("abandonMs", 3000L), java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException again) {
+                // every process is dead; the stop call itself still crawls (see the report): this
+                // worker ends by halting once its figures are out
+                abandoned = true;
+                System.err.println("procmgr-bench: the stop-all call still runs with every process dead; the worker will halt");
+            }
             return -1;
         }
+    }
+
+    /** SIGKILL to every sleep this JVM started (the processes of the live scenario). */
+    static void killSleeps() {
+        ProcessHandle.current().descendants()
+                .filter(h -> h.info().command().map(SLEEP::equals).orElse(false))
+                .forEach(ProcessHandle::destroyForcibly);
+    }
+
+    /** True when a stop-all call was left running; the worker must then halt rather than exit. */
+    boolean abandoned() {
+        return abandoned;
     }
 
     private static long heapAfterGc() throws InterruptedException {
