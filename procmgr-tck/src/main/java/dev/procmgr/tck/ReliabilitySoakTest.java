@@ -42,6 +42,7 @@ public abstract class ReliabilitySoakTest extends AbstractBackendTest {
     static final int THREAD_TOLERANCE = 12;
     static final long HEAP_TOLERANCE_MB = 32;
     static final int OUTPUT_LINES = 20_000;
+    static final int SCALE_CYCLES = 400;
 
     private final AtomicInteger[] kinds = {new AtomicInteger(), new AtomicInteger(), new AtomicInteger(), new AtomicInteger()};
     private final AtomicLong killedByKill = new AtomicLong();
@@ -96,6 +97,51 @@ public abstract class ReliabilitySoakTest extends AbstractBackendTest {
             assertThat(after.heapMB()).as("heap after GC, MB").isLessThanOrEqualTo(before.heapMB() + HEAP_TOLERANCE_MB);
         } finally {
             ReliabilityFigures.setLogLevel("dev.procmgr", oldCore);
+        }
+    }
+
+    /**
+     * The same mix, {@value #SCALE_CYCLES} cycles, before and while 1,000 unrelated processes run
+     * on the host: a stop walks {@code /proc}, so its cost grows with the host's process count.
+     * Reported (one {@code RELIABILITY scale} line), checked for correctness only.
+     */
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.MINUTES)
+    void createStopWithAThousandOtherProcessesOnTheHost() throws Exception {
+        String old = ReliabilityFigures.setLogLevel("dev.procmgr", "WARN");
+        Process crowd = null;
+        try {
+            ProcessManager pm = newManager();
+            runCycles(pm, WARMUP_CYCLES * THREADS);
+            long hostBefore = ProcessHandle.allProcesses().count();
+            long t0 = System.nanoTime();
+            runCycles(pm, SCALE_CYCLES);
+            double quiet = (System.nanoTime() - t0) / 1e9;
+
+            crowd = new ProcessBuilder("/bin/sh", "-c", "i=0; while [ $i -lt 1000 ]; do sleep 600 & i=$((i+1)); done; wait",
+                    marker + "-crowd").redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            Process c = crowd;
+            assertThat(Procs.await(Duration.ofSeconds(60), () -> c.children().count() >= 1000)).as("crowd up").isTrue();
+            long hostCrowded = ProcessHandle.allProcesses().count();
+            long t1 = System.nanoTime();
+            runCycles(pm, SCALE_CYCLES);
+            double crowded = (System.nanoTime() - t1) / 1e9;
+            System.out.println(String.format(Locale.ROOT,
+                    "RELIABILITY scale backend=%s cycles=%d threads=%d hostProcesses=%d->%d seconds=%.1f->%.1f rate=%.0f/s->%.0f/s failures=%d",
+                    launcher().name(), SCALE_CYCLES, THREADS, hostBefore, hostCrowded, quiet, crowded, SCALE_CYCLES / quiet,
+                    SCALE_CYCLES / crowded, failures.size()));
+            assertThat(failures).as("failed cycles (first 20)").isEmpty();
+            assertThat(pm.list()).isEmpty();
+        } finally {
+            if (crowd != null) {
+                crowd.descendants().forEach(ProcessHandle::destroyForcibly);
+                crowd.destroyForcibly();
+                crowd.waitFor(30, TimeUnit.SECONDS);
+                Process c = crowd;
+                Procs.await(Duration.ofSeconds(30), () -> c.descendants().findAny().isEmpty());
+            }
+            ReliabilityFigures.setLogLevel("dev.procmgr", old);
         }
     }
 
