@@ -25,6 +25,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * <pre>
  *   bin/procmgr-bench jmh CreateStop
  *   java -jar procmgr-bench/target/benchmarks.jar CreateStop -p column=PM_JDK,RAW_PB
+ *   ... CreateStop -jvmArgsAppend -Dprocmgr.bench.guardian=true      (procmgr with its guardian process)
  * </pre>
  */
 @State(Scope.Benchmark)

@@ -22,9 +22,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * process, {@code onExit()}, {@code stop()} to release the tag, {@code close()} to stop all.
  */
 final class PmDriver extends Driver {
-    /** Manager options: the defaults (shutdown hook and guardian on) unless -Dprocmgr.bench.guardian=false. */
-    static final ManagerOptions OPTIONS = ManagerOptions.defaults()
-            .withGuardian(Boolean.parseBoolean(System.getProperty("procmgr.bench.guardian", "true")));
+    /**
+     * Manager options: no shutdown hook (the benchmark closes its managers itself) and no guardian
+     * process, so that procmgr does the same work as the raw libraries, which have neither;
+     * {@code -Dprocmgr.bench.guardian=true} measures with the guardian (one helper process per
+     * manager that is told of every launch and release through a pipe).
+     */
+    static final ManagerOptions OPTIONS = ManagerOptions.defaults().withShutdownHook(false)
+            .withGuardian(Boolean.parseBoolean(System.getProperty("procmgr.bench.guardian", "false")));
 
     private final ProcessLauncher launcher;
     private final AtomicLong seq = new AtomicLong();

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -156,8 +155,9 @@ final class Report {
         int stopN = s.liveN().contains(1000) ? 1000 : bigN;
         for (Column c : List.of(Column.PM_JDK, Column.PM_NU)) {
             OptionalDouble v = median("live." + stopN + ".stop_s", c);
-            target(String.format(Locale.ROOT, "stop-all of %,d TERM-respecting processes < 1 s: %s", stopN, c.title), v, "s",
-                    v.isPresent() && v.getAsDouble() < 1.0);
+            boolean capped = samples("live." + stopN + ".stop_s.capped", c).stream().anyMatch(x -> x > 0);
+            target(String.format(Locale.ROOT, "stop-all of %,d TERM-respecting processes < 1 s: %s", stopN, c.title), v,
+                    capped ? "s or more (capped)" : "s", v.isPresent() && v.getAsDouble() < 1.0);
         }
     }
 
@@ -228,10 +228,9 @@ final class Report {
         l.add("- limits: " + limits());
         l.add("- command args: " + (args.isEmpty() ? "(none: default settings)" : args));
         l.add("- settings: " + s);
-        l.add("- procmgr: ManagerOptions.defaults() (shutdown hook on) with guardian " + (PmDriver.OPTIONS.guardian() ? "on" : "off")
+        l.add("- procmgr: ManagerOptions.defaults().withShutdownHook(false).withGuardian(" + PmDriver.OPTIONS.guardian() + ")"
                 + "; logging at WARN; worker JVMs: default flags" + (System.getProperty("procmgr.bench.jvmOpts") == null ? ""
-                : " + " + System.getProperty("procmgr.bench.jvmOpts")) + ", JVM input args of runner: "
-                + ManagementFactory.getRuntimeMXBean().getInputArguments().size());
+                : " + " + System.getProperty("procmgr.bench.jvmOpts")));
         return l;
     }
 

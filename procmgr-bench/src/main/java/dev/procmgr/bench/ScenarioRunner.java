@@ -78,7 +78,7 @@ public final class ScenarioRunner {
                 case "quick" -> new Settings(mode, 300, 3, 300, 60, 300, List.of(200), false, 300, 30, true, FAMILIES, ALL,
                         3000, 300, true, 10_000);
                 default -> new Settings("default", 2000, 3, 700, 300, 700, List.of(1000, 5000), true, 500, 100, false,
-                        FAMILIES, ALL, 3000, 500, false, 10_000);
+                        FAMILIES, ALL, 3000, 500, false, 8_000);
             };
         }
     }

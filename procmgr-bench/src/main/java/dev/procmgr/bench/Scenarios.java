@@ -210,7 +210,12 @@ final class Scenarios {
                 double rss = rssMb();
                 double stopS = timedStopAll(t, hs, t.params().getOrDefault("stopCapMs", 5000L));
                 boolean capped = stopS < 0;
+                // after a capped stop the sleeps were KILLed just now: give the backend a moment to see it
+                long until = System.nanoTime() + Duration.ofSeconds(capped ? 10 : 0).toNanos();
                 for (Driver.Handle h : hs) {
+                    while (h.isAlive() && System.nanoTime() < until) {
+                        Thread.sleep(10);
+                    }
                     if (h.isAlive()) {
                         throw new IllegalStateException("a process is alive after stop-all");
                     }
