@@ -46,8 +46,8 @@ final class Posix implements TreeStopper.Signals {
         return kill(pid, signal.number());
     }
 
-    /** Whether any process is left in the group. */
-    boolean groupExists(long pgid) {
+    @Override
+    public boolean groupExists(long pgid) {
         return kill(-pgid, 0);
     }
 

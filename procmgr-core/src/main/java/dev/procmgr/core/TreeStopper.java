@@ -40,6 +40,9 @@ final class TreeStopper {
 
         /** @return false when the process no longer exists */
         boolean killPid(long pid, Signal signal);
+
+        /** Whether any process (zombies included) is left in the group. */
+        boolean groupExists(long pgid);
     }
 
     /**
@@ -63,7 +66,8 @@ final class TreeStopper {
      */
     CompletableFuture<Void> stop(Target target, Signal first, Duration timeout) {
         Job job = new Job(target, first, timeout);
-        job.begin();
+        // on a scheduler thread: the /proc scan never runs on the caller's thread or under its locks
+        scheduler.execute(job::begin);
         return job.done;
     }
 
@@ -85,6 +89,7 @@ final class TreeStopper {
         private boolean killed;
         private long killDeadline;
         private long pollMillis = 2;
+        private int polls;
 
         Job(Target t, Signal first, Duration timeout) {
             this.t = t;
@@ -94,7 +99,9 @@ final class TreeStopper {
         }
 
         void begin() {
-            collect(procAvailable ? procs.fresh() : null);
+            // a snapshot shared with the stops that begin about now: stopping many processes
+            // costs a few scans, not one each
+            collect(procAvailable ? procs.get() : null);
             if (first == Signal.KILL) {
                 killed = true;
                 killDeadline = scheduler.nanoTime() + KILL_WAIT.toNanos();
@@ -112,18 +119,27 @@ final class TreeStopper {
             if (done.isDone()) {
                 return;
             }
-            ProcTable table = procAvailable ? procs.get() : null;
-            collect(table);
-            boolean treeAlive = anyAlive(table);
-            if (!treeAlive && t.leaderExit().isDone()) {
+            long now = scheduler.nanoTime();
+            boolean leaderGone = t.leaderExit().isDone();
+            polls++;
+            if (!leaderGone && !killed && now - deadline < 0 && polls % 8 != 0) {
+                schedulePoll(); // the leader lives and nothing is due: no need to look at /proc yet
+                return;
+            }
+            if (leaderGone && quicklyGone()) {
                 done.complete(null);
                 return;
             }
-            long now = scheduler.nanoTime();
+            ProcTable table = procAvailable ? procs.get() : null;
+            collect(table);
+            boolean treeAlive = anyAlive(table);
+            if (!treeAlive && leaderGone) {
+                done.complete(null);
+                return;
+            }
             if (!killed && now - deadline >= 0) {
                 killed = true;
                 killDeadline = now + KILL_WAIT.toNanos();
-                collect(procAvailable ? procs.fresh() : null);
                 LOG.info("stop timeout of '{}' (pid {}) passed; sending KILL to what is left", t.tag(), pid);
                 send(Signal.KILL);
             } else if (killed && now - killDeadline >= 0) {
@@ -134,6 +150,23 @@ final class TreeStopper {
                 send(Signal.KILL); // children forked since the last KILL
             }
             schedulePoll();
+        }
+
+        /**
+         * Without a scan: the leader's group is empty and every member seen outside it is gone
+         * (each checked by its own /proc entry).
+         */
+        private boolean quicklyGone() {
+            if (!procAvailable || posix.isEmpty() || !t.groupLeader() || posix.get().groupExists(pid)) {
+                return false;
+            }
+            for (Map.Entry<Long, Long> e : seen.entrySet()) {
+                Optional<ProcTable.Proc> p = ProcTable.read(e.getKey());
+                if (p.isPresent() && !p.get().zombie() && p.get().startTicks() == e.getValue()) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         /** Adds every live member of the tree in this snapshot to {@link #seen}. */
@@ -157,7 +190,12 @@ final class TreeStopper {
                 todo.addAll(table.inGroupOrSession(pid));
             }
             for (Map.Entry<Long, Long> e : seen.entrySet()) {
-                table.get(e.getKey()).filter(p -> p.startTicks() == e.getValue()).ifPresent(todo::add);
+                table.get(e.getKey()).filter(p -> p.startTicks() == e.getValue()).ifPresent(p -> {
+                    todo.add(p);
+                    if (p.pgrp() == p.pid() && p.pid() != pid) {
+                        todo.addAll(table.inGroupOrSession(p.pid())); // an escaped member's own group
+                    }
+                });
             }
             java.util.Set<Long> visited = new java.util.HashSet<>();
             while (!todo.isEmpty()) {
@@ -205,7 +243,13 @@ final class TreeStopper {
                     boolean sameProcess = p.isPresent() && p.get().startTicks() == e.getValue() && !p.get().zombie();
                     boolean coveredByGroup = t.groupLeader() && p.isPresent() && p.get().pgrp() == pid;
                     if (sameProcess && !coveredByGroup) {
-                        px.killPid(e.getKey(), sig);
+                        if (p.get().pgrp() == e.getKey() && e.getKey() != pid) {
+                            // it left our group by making its own (setsid): its whole group is ours,
+                            // including children forked since the snapshot
+                            px.killGroup(e.getKey(), sig);
+                        } else {
+                            px.killPid(e.getKey(), sig);
+                        }
                     }
                 }
                 if (!t.groupLeader() && t.process().isAlive()) {

@@ -64,10 +64,65 @@ pid_ok() {
     pstat "$1" && [ "$S_start" = "$2" ] && [ "$S_state" != Z ]
 }
 
+# The walk in awk: dash's read takes one byte per system call, so on a host with thousands of
+# processes the sh walk below takes seconds; cat and awk read every /proc/PID/stat in C and awk
+# runs the same rules to a fixed point. Prints shell assignments for the caller to eval. Used
+# only after the host died (forks are fine then); the sh walk remains where there is no awk.
+WALK='
+function add(list, v) { return list v " " }
+BEGIN {
+    n = split(kg, a, " "); for (i = 1; i <= n; i++) K[a[i]] = 1
+    n = split(ip, a, " "); for (i = 1; i <= n; i++) IP[a[i]] = 1
+    n = split(all, a, " "); for (i = 1; i <= n; i++) ALL[a[i]] = 1
+    n = split(starts, a, " "); for (i = 1; i <= n; i++) { split(a[i], b, ":"); ST[b[1]] = b[2] }
+}
+{
+    s = $0; p = 0
+    while ((q = index(substr(s, p + 1), ")")) > 0) p += q
+    if (p == 0) next
+    m = split(substr(s, p + 2), f, " ")
+    if (m < 20) next
+    R++; PID[R] = $1 + 0; STATE[R] = f[1]; PP[R] = f[2]; PG[R] = f[3]; S[R] = f[20]
+}
+END {
+    changed = 0
+    for (round = 0; round < 8; round++) {
+        grew = 0; alive = 0
+        for (r = 1; r <= R; r++) {
+            x = PID[r]
+            if (STATE[r] == "Z" || STATE[r] == "X" || STATE[r] == "x" || x == me) continue
+            in_ = (PG[r] in K) || ((x in IP) && ST[x] == S[r])
+            if (!in_ && (PP[r] in ALL)) {
+                in_ = 1; grew = 1
+                if (PG[r] == x) { K[x] = 1; kg = add(kg, x); print "k_" x "=" S[r] }
+                else { IP[x] = 1; ST[x] = S[r]; ip = add(ip, x); print "x_" x "=" S[r] }
+            }
+            if (!in_) continue
+            alive++
+            if (!(x in ALL)) { ALL[x] = 1; all = add(all, x); grew = 1 }
+        }
+        if (!grew) break
+        changed = 1
+    }
+    print "kg=\047" kg "\047 ip=\047" ip "\047 all=\047" all "\047 changed=" changed " alive=" alive
+}'
+have_awk=0
+command -v awk > /dev/null 2>&1 && have_awk=1
+
 # One walk over /proc: count live members of the target set (alive), and add descendants of
 # members that left their group (a daemon calling setsid): their group if they lead one,
 # else their pid. Sets changed=1 when the set grew.
 pass() {
+    if [ $have_awk = 1 ]; then
+        starts=
+        for p in $ip; do eval "starts=\"\$starts \$p:\$x_$p\""; done
+        # cat goes on past a process that vanished meanwhile (mawk would stop at it)
+        if out=$(cat /proc/[0-9]*/stat 2>/dev/null | awk -v me="$me" -v kg="$kg" -v ip="$ip" -v all="$all" \
+                -v starts="$starts" "$WALK") && [ -n "$out" ]; then
+            eval "$out"
+            return
+        fi
+    fi
     changed=0
     alive=0
     for f in /proc/[0-9]*/stat; do
@@ -175,7 +230,7 @@ reap() {
     signal STOP
     if [ $linux = 1 ]; then
         i=0
-        while [ $i -lt 8 ]; do
+        while [ $i -lt 3 ]; do
             pass
             [ $changed = 0 ] && break
             signal STOP
@@ -205,8 +260,6 @@ reap() {
     # freeze, look once more for what forked meanwhile (while parents still live), KILL
     signal STOP
     if [ $linux = 1 ]; then
-        pass
-        signal STOP
         pass
     fi
     signal KILL

@@ -66,6 +66,13 @@ final class FakeLauncher implements ProcessLauncher {
                 signalLog.add(signal + " " + pid);
                 return deliver(pid, signal);
             }
+
+            @Override
+            public boolean groupExists(long pgid) {
+                synchronized (launched) {
+                    return launched.stream().anyMatch(p -> p.pid() == pgid && p.isAlive());
+                }
+            }
         };
     }
 
@@ -90,7 +97,7 @@ final class FakeLauncher implements ProcessLauncher {
                 synchronized (launched) {
                     for (FakeProcess p : launched) {
                         if (p.isAlive()) {
-                            m.put(p.pid(), new ProcTable.Proc(p.pid(), 'S', 1, p.pid(), p.pid(), 1));
+                            m.put(p.pid(), new ProcTable.Proc(p.pid(), 'S', 1, p.sessionLeader() ? p.pid() : 1, p.sessionLeader() ? p.pid() : 1, 1));
                         }
                     }
                 }

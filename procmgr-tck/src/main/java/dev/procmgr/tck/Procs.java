@@ -41,6 +41,19 @@ public final class Procs {
         return out;
     }
 
+    /** Like {@link #withMarker}, without the marked processes whose parent is marked too (forks not yet exec'd). */
+    public static List<Long> rootsWithMarker(String marker) {
+        List<Long> all = withMarker(marker);
+        List<Long> roots = new ArrayList<>();
+        for (long pid : all) {
+            long parent = ProcessHandle.of(pid).flatMap(ProcessHandle::parent).map(ProcessHandle::pid).orElse(-1L);
+            if (!all.contains(parent)) {
+                roots.add(pid);
+            }
+        }
+        return roots;
+    }
+
     /** Whether a process with this pid is alive and not a zombie. */
     public static boolean alive(long pid) {
         Path p = Path.of("/proc", Long.toString(pid));
