@@ -157,7 +157,8 @@ final class TreeStopper {
          * (each checked by its own /proc entry).
          */
         private boolean quicklyGone() {
-            if (!procAvailable || posix.isEmpty() || !t.groupLeader() || posix.get().groupExists(pid)) {
+            if (!procAvailable || posix.isEmpty() || !t.groupLeader()
+                    || (posix.get().groupExists(pid) && groupStillOurs())) {
                 return false;
             }
             for (Map.Entry<Long, Long> e : seen.entrySet()) {
@@ -167,6 +168,35 @@ final class TreeStopper {
                 }
             }
             return true;
+        }
+
+        /**
+         * Whether the process group numbered after the leader is still the one it led: while the
+         * leader is not reaped its pid is ours; after that the number stays reserved only as long
+         * as a member we saw lives in the group. Otherwise the number may now be another group's
+         * (every procmgr child leads a group): it is never signalled or scanned.
+         */
+        private boolean groupStillOurs() {
+            if (!t.leaderExit().isDone()) {
+                return true;
+            }
+            if (!procAvailable) {
+                return handles.stream().anyMatch(ProcessHandle::isAlive);
+            }
+            for (Map.Entry<Long, Long> e : seen.entrySet()) {
+                if (e.getKey() == pid) {
+                    continue;
+                }
+                Optional<ProcTable.Proc> p = ProcTable.read(e.getKey());
+                if (p.isPresent() && !p.get().zombie() && p.get().startTicks() == e.getValue() && p.get().pgrp() == pid) {
+                    return true;
+                }
+            }
+            // the leader is reaped: a live process with its pid is someone else, and the group with
+            // that number (if any) is theirs; with no such process, a group of that number can only
+            // be the one our leader left behind (a number in use as a group id is never handed out)
+            Optional<ProcTable.Proc> holder = ProcTable.read(pid);
+            return holder.isEmpty() || holder.get().zombie();
         }
 
         /** Adds every live member of the tree in this snapshot to {@link #seen}. */
@@ -186,7 +216,7 @@ final class TreeStopper {
             if (!t.leaderExit().isDone()) { // once reaped, the pid may belong to someone else
                 table.get(pid).ifPresent(todo::add);
             }
-            if (t.groupLeader()) {
+            if (t.groupLeader() && groupStillOurs()) {
                 todo.addAll(table.inGroupOrSession(pid));
             }
             for (Map.Entry<Long, Long> e : seen.entrySet()) {
@@ -226,7 +256,7 @@ final class TreeStopper {
         void send(Signal sig) {
             if (posix.isPresent()) {
                 Signals px = posix.get();
-                if (t.groupLeader()) {
+                if (t.groupLeader() && groupStillOurs()) {
                     px.killGroup(pid, sig);
                 }
                 if (!procAvailable) {
