@@ -201,7 +201,8 @@ final class Report {
                 + " unread pipes, procmgr capture of 1000 lines per stream). Rows 3-5: procmgr with its default isolated spec,"
                 + " raw as written by hand without prefix. Stop-all: procmgr close(), raw destroy() each then wait each."
                 + " Row 3: a fresh worker JVM per repetition" + (s.liveJvmPerRep() ? "" : " (not in this mode: one per column)")
-                + "; start-all capped at " + s.startCapMs() / 1000 + " s (then measured with the n processes started),"
+                + "; start-all capped at " + ScenarioRunner.startCapMs(s, 1000) / 1000 + " s up to 1,000 processes, "
+                + s.startCapMs() / 1000 + " s above (then measured with the n processes started),"
                 + " stop-all capped at " + s.stopCapMs() / 1000.0 + " s (then the sleeps are KILLed so the run goes on);"
                 + (s.liveAll() ? "" : " above 1,000 processes only the NuProcess columns run (--live-all for all).")
                 + " Spawn rows: raw NuProcess needs its 250 ms exit poll per sequential run, hence n.");

@@ -78,7 +78,7 @@ public final class ScenarioRunner {
                 case "quick" -> new Settings(mode, 300, 3, 200, 60, 200, List.of(200), false, 300, 30, true, FAMILIES, ALL,
                         3000, 300, true, 10_000);
                 default -> new Settings("default", 2000, 3, 700, 300, 700, List.of(1000, 5000), true, 500, 100, false,
-                        FAMILIES, ALL, 3000, 500, false, 8_000);
+                        FAMILIES, ALL, 3000, 500, false, 10_000);
             };
         }
     }
@@ -271,7 +271,12 @@ public final class ScenarioRunner {
     private static Task liveTask(Settings s, Column c, int n, int reps) {
         boolean pm = c == Column.PM_JDK || c == Column.PM_NU;
         return new Task("live", pm, params(s, Map.of("n", (long) n, "reps", (long) reps, "stopCapMs", s.stopCapMs(),
-                "startCapMs", s.startCapMs())));
+                "startCapMs", startCapMs(s, n))));
+    }
+
+    /** Starting is capped to bound the run: 20 s up to 1,000 processes, the mode's cap above. */
+    static long startCapMs(Settings s, int n) {
+        return n <= 1000 ? Math.max(20_000, s.startCapMs()) : s.startCapMs();
     }
 
     // ================================================================== orchestration
