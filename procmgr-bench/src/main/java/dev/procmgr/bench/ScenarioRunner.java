@@ -93,8 +93,10 @@ public final class ScenarioRunner {
         List<String> only = Settings.FAMILIES;
         List<Column> columns = ALL;
         Boolean liveAll = null;
+        Long startCap = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
+                case "--start-cap-ms" -> startCap = Long.parseLong(args[++i]);
                 case "--live-all" -> liveAll = true;
                 case "--only" -> only = List.of(args[++i].split(","));
                 case "--columns" -> columns = java.util.Arrays.stream(args[++i].split(",")).map(Column::valueOf).toList();
@@ -111,7 +113,8 @@ public final class ScenarioRunner {
                 }
                 default -> {
                     out.println("usage: procmgr-bench [--quick | --smoke] [--json FILE] [--runs N] [--reps N] [--n N,N]"
-                            + " [--only spawn,exit,stop+output,live] [--columns RAW_PB,RAW_NU,PM_JDK,PM_NU] [--live-all]");
+                            + " [--only spawn,exit,stop+output,live] [--columns RAW_PB,RAW_NU,PM_JDK,PM_NU] [--live-all]"
+                            + " [--start-cap-ms MS]");
                     return Optional.empty();
                 }
             }
@@ -120,7 +123,8 @@ public final class ScenarioRunner {
         s = new Settings(s.mode(), runs != null ? runs : s.runs(), reps != null ? Math.max(3, reps) : s.reps(), s.capMs(),
                 runs != null ? Math.max(20, runs / 6) : s.exitRuns(), s.exitCapMs(), n != null ? List.copyOf(n) : s.liveN(),
                 s.liveJvmPerRep(), s.stopTimeoutMs(), s.mb(), s.oneJvmPerColumn(), only, columns, s.stopCapMs(),
-                runs != null ? runs : s.pipeRuns(), liveAll != null ? liveAll : s.liveAll(), s.startCapMs());
+                runs != null ? runs : s.pipeRuns(), liveAll != null ? liveAll : s.liveAll(),
+                startCap != null ? startCap : s.startCapMs());
         return Optional.of(new Object[] {s, json});
     }
 
