@@ -77,8 +77,8 @@ public final class ScenarioRunner {
                         5000, 20, true, 10_000);
                 case "quick" -> new Settings(mode, 300, 3, 150, 40, 150, List.of(200), false, 300, 20, true, FAMILIES, ALL,
                         3000, 300, true, 10_000);
-                default -> new Settings("default", 2000, 3, 700, 300, 700, List.of(1000, 5000), true, 500, 100, false,
-                        FAMILIES, ALL, 3000, 500, false, 10_000);
+                default -> new Settings("default", 2000, 3, 500, 300, 500, List.of(1000, 5000), true, 500, 100, false,
+                        FAMILIES, ALL, 3000, 500, false, 15_000);
             };
         }
     }
