@@ -20,7 +20,6 @@ final class Posix implements TreeStopper.Signals {
     public interface CLib extends Library {
         int kill(int pid, int sig);
 
-        int getpgid(int pid);
     }
 
     private final CLib libc;
@@ -51,14 +50,8 @@ final class Posix implements TreeStopper.Signals {
         return kill(-pgid, 0);
     }
 
-    /** The process group of a pid, or empty when it is gone. */
-    Optional<Long> pgid(long pid) {
-        int r = libc.getpgid((int) pid);
-        return r < 0 ? Optional.empty() : Optional.of((long) r);
-    }
-
     private boolean kill(long target, int sig) {
-        if (target == 0 || target == -1 || target == 1 || target == -1L) {
+        if (target == 0 || target == -1 || target == 1) {
             // 0 and -1 address our own group or every process: never a managed process
             throw new IllegalArgumentException("refusing to signal " + target);
         }

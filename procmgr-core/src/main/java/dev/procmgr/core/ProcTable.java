@@ -98,21 +98,6 @@ final class ProcTable {
         return byGroupOrSession.getOrDefault(id, java.util.List.of());
     }
 
-    /** Whether {@code pid} descends from {@code ancestor} through the parent chain. */
-    boolean descendsFrom(Proc p, long ancestor) {
-        Proc cur = p;
-        for (int depth = 0; depth < 512 && cur != null; depth++) {
-            if (cur.ppid() == ancestor) {
-                return true;
-            }
-            if (cur.ppid() <= 1) {
-                return false;
-            }
-            cur = procs.get(cur.ppid());
-        }
-        return false;
-    }
-
     /** Reads /proc/PID/stat of one process. */
     static Optional<Proc> read(long pid) {
         return read(PROC.resolve(Long.toString(pid)).resolve("stat"));

@@ -29,18 +29,6 @@ final class Tags {
         return tag;
     }
 
-    static boolean isValid(String tag) {
-        if (tag == null || tag.isEmpty() || tag.length() > InvalidTagException.MAX_LENGTH) {
-            return false;
-        }
-        for (int i = 0; i < tag.length(); i++) {
-            if (!isTagChar(tag.charAt(i))) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     private static boolean isTagChar(char c) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
                 || c == '.' || c == '_' || c == ':' || c == '@' || c == '-';
