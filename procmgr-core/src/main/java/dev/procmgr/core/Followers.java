@@ -32,6 +32,11 @@ final class Followers {
         }
     }
 
+    /** Whether anyone follows now; a stream without other line consumers skips line work when not. */
+    boolean any() {
+        return !subs.isEmpty();
+    }
+
     ProcessOutput.Subscription add(OutputListener listener) {
         Sub s = new Sub(listener);
         subs.add(s);

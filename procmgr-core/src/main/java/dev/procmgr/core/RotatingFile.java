@@ -34,26 +34,34 @@ final class RotatingFile implements AutoCloseable {
         return path;
     }
 
+    /**
+     * Appends the buffer's remaining bytes, rotating first whenever the file is full, so that no
+     * file ever exceeds {@code maxBytes}. Consumes the buffer (position moves to its limit).
+     */
     synchronized void write(ByteBuffer bytes) throws IOException {
-        while (bytes.hasRemaining()) {
-            if (channel == null) {
-                open();
-            }
-            int n = bytes.remaining();
-            if (maxBytes > 0 && size + n > maxBytes) {
-                long room = maxBytes - size;
-                if (room <= 0) {
-                    rotate();
-                    continue;
+        int limit = bytes.limit();
+        try {
+            while (bytes.hasRemaining()) {
+                if (channel == null) {
+                    open();
                 }
-                n = (int) room;
+                int n = bytes.remaining();
+                if (maxBytes > 0 && size + n > maxBytes) {
+                    long room = maxBytes - size;
+                    if (room <= 0) {
+                        rotate();
+                        continue;
+                    }
+                    n = (int) room;
+                }
+                bytes.limit(bytes.position() + n); // a window, not a slice: no allocation per write
+                while (bytes.hasRemaining()) {
+                    size += channel.write(bytes);
+                }
+                bytes.limit(limit);
             }
-            ByteBuffer slice = bytes.slice();
-            slice.limit(n);
-            while (slice.hasRemaining()) {
-                size += channel.write(slice);
-            }
-            bytes.position(bytes.position() + n);
+        } finally {
+            bytes.limit(limit);
         }
     }
 

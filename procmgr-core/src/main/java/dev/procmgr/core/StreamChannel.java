@@ -103,21 +103,40 @@ final class StreamChannel implements AutoCloseable {
         followers.offer(stream, line);
     }
 
-    private void onBytes(ByteBuffer bytes) {
+    /**
+     * Whether the lines of the bytes at hand are wanted: by the capture ring, the log target, or
+     * a follower. Followers come and go at any time (and are shared with the other stream), so
+     * this is asked per write; without a consumer the splitter only keeps the partial last line,
+     * so a follower that subscribes mid-line still gets that line whole, as before.
+     */
+    private boolean linesWanted() {
+        return ring != null || lineLog != null || followers.any();
+    }
+
+    /** The bytes to the file and the host's stream; leaves the buffer's position where it was. */
+    private void onBytes(ByteBuffer bytes, RunSink run) {
+        int start = bytes.position();
         if (file != null && !fileFailed) {
             try {
-                file.write(bytes.duplicate());
+                file.write(bytes);
             } catch (IOException e) {
                 fileFailed = true; // the child must go on: keep draining, say it once
                 LOG.error("output file {} of '{}' failed; its further output is not written there", file.path(), tag, e);
+            } finally {
+                bytes.position(start);
             }
         }
         if (inherit != null) {
-            ByteBuffer b = bytes.duplicate();
-            byte[] a = new byte[b.remaining()];
-            b.get(a);
+            int n = bytes.remaining();
             synchronized (inherit) {
-                inherit.write(a, 0, a.length);
+                if (bytes.hasArray()) {
+                    inherit.write(bytes.array(), bytes.arrayOffset() + start, n);
+                } else {
+                    byte[] a = run.scratch(n);
+                    bytes.get(a, 0, n);
+                    bytes.position(start);
+                    inherit.write(a, 0, n);
+                }
                 inherit.flush();
             }
         }
@@ -138,12 +157,17 @@ final class StreamChannel implements AutoCloseable {
     final class RunSink implements OutputSink {
         private final LineSplitter splitter = new LineSplitter(LineSplitter.DEFAULT_MAX_LINE, StreamChannel.this::onLine);
         private final CompletableFuture<Void> closed = new CompletableFuture<>();
+        private byte[] scratch;
 
         @Override
         public void write(ByteBuffer bytes) {
             try {
-                onBytes(bytes);
-                splitter.accept(bytes);
+                onBytes(bytes, this);
+                if (linesWanted()) {
+                    splitter.accept(bytes);
+                } else {
+                    splitter.skip(bytes); // file or inherit only: no decoding, no per-line work
+                }
             } catch (RuntimeException e) {
                 LOG.error("output handling of '{}' failed", tag, e);
             }
@@ -156,6 +180,14 @@ final class StreamChannel implements AutoCloseable {
             } finally {
                 closed.complete(null);
             }
+        }
+
+        /** A reusable copy buffer for bytes without an accessible array; one run's calls come from one thread. */
+        byte[] scratch(int n) {
+            if (scratch == null || scratch.length < n) {
+                scratch = new byte[n];
+            }
+            return scratch;
         }
 
         CompletableFuture<Void> closed() {
