@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,10 +66,32 @@ final class TreeStopper {
      * gone (or {@link #KILL_WAIT} after KILL, with a warning).
      */
     CompletableFuture<Void> stop(Target target, Signal first, Duration timeout) {
+        if (alreadyGone(target)) {
+            return CompletableFuture.completedFuture(null);
+        }
         Job job = new Job(target, first, timeout);
         // on a scheduler thread: the /proc scan never runs on the caller's thread or under its locks
         scheduler.execute(job::begin);
+        // the leader's exit usually ends the stop: look at once instead of at the next poll
+        target.leaderExit().whenComplete((v, e) -> scheduler.execute(job::poll));
         return job.done;
+    }
+
+    /**
+     * Whether a tree is gone without any scan: its leader exited (and was reaped: backends report
+     * an exit only then) and no process is left in the group it led (a leader without a group of
+     * its own has none). Nothing else of the tree can be found then either: a descendant outside
+     * the group is found only through a live member, and a stop that begins now has seen none.
+     * This makes {@code stop()} of an exited process one kill(2) call at most.
+     */
+    private boolean alreadyGone(Target t) {
+        if (!t.leaderExit().isDone()) {
+            return false;
+        }
+        if (!t.groupLeader()) {
+            return true;
+        }
+        return procAvailable && posix.isPresent() && !posix.get().groupExists(t.process().pid());
     }
 
     /** Sends a signal to the tree of a run without waiting. */
@@ -89,6 +112,8 @@ final class TreeStopper {
         private boolean killed;
         private long killDeadline;
         private long pollMillis = 2;
+        private boolean begun;
+        private Scheduler.Cancellable next;
         private int polls;
 
         Job(Target t, Signal first, Duration timeout) {
@@ -98,7 +123,7 @@ final class TreeStopper {
             this.deadline = scheduler.nanoTime() + timeout.toNanos();
         }
 
-        void begin() {
+        synchronized void begin() {
             // a snapshot shared with the stops that begin about now: stopping many processes
             // costs a few scans, not one each
             collect(procAvailable ? procs.get() : null);
@@ -107,16 +132,26 @@ final class TreeStopper {
                 killDeadline = scheduler.nanoTime() + KILL_WAIT.toNanos();
             }
             send(first);
+            begun = true;
             schedulePoll();
         }
 
         private void schedulePoll() {
-            scheduler.schedule(this::poll, Duration.ofMillis(pollMillis));
+            long delay = TimeUnit.MILLISECONDS.toNanos(pollMillis);
+            if (!killed) {
+                // KILL goes out at the deadline itself, not at the poll after it
+                delay = Math.max(0, Math.min(delay, deadline - scheduler.nanoTime()));
+            }
+            if (next != null) {
+                next.cancel(); // an exit-triggered poll came first: keep one chain of polls
+            }
+            next = scheduler.schedule(this::poll, Duration.ofNanos(delay));
             pollMillis = Math.min(50, pollMillis * 2);
         }
 
-        private void poll() {
-            if (done.isDone()) {
+        /** A timer poll, or the leader's exit; the first poll may come before {@link #begin}. */
+        synchronized void poll() {
+            if (done.isDone() || !begun) {
                 return;
             }
             long now = scheduler.nanoTime();

@@ -84,4 +84,30 @@ class StopEscalationTest {
         assertThat(t.launcher.signalLog).allMatch(s -> s.equals("TERM -" + p.pid()));
         assertThat(t.pm.running("done")).isFalse();
     }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void stopOfAnExitedProcessWhoseGroupIsGoneCompletesAtOnceWithoutSignals() {
+        ManagedProcess p = (ManagedProcess) t.pm.create("gone", "sleep", "1");
+        t.launcher.last().exit(ExitStatus.exited(0));
+        CompletableFuture<ExitStatus> stop = p.stopAsync(Duration.ofSeconds(1));
+        // no clock advance, no poll: the empty group is seen by one kill(-pgid, 0)
+        assertThat(stop).isCompletedWithValue(ExitStatus.exited(0));
+        assertThat(t.launcher.signalLog).isEmpty();
+        assertThat(t.pm.running("gone")).isFalse();
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void killGoesOutAtTheDeadlineNotAtTheNextPoll() {
+        t.launcher.ignoreTerm = true;
+        ManagedProcess p = (ManagedProcess) t.pm.create("late", ProcessSpec.builder("sleep").build());
+        CompletableFuture<ExitStatus> stop = p.stopAsync(Duration.ofMillis(517));
+        t.clock.advance(Duration.ofMillis(516));
+        assertThat(t.launcher.signalLog).containsOnly("TERM -" + p.pid());
+        t.clock.advance(Duration.ofMillis(1));
+        // polls back off to 50 ms apart; the deadline is kept to the millisecond all the same
+        assertThat(t.launcher.signalLog).containsExactly("TERM -" + p.pid(), "KILL -" + p.pid());
+        assertThat(stop).isCompletedWithValue(ExitStatus.killed(Signal.KILL));
+    }
 }
