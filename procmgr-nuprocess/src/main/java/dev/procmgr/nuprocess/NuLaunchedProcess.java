@@ -300,7 +300,12 @@ final class NuLaunchedProcess extends NuAbstractProcessHandler implements Launch
         if (open == 0) {
             readStatusBeforeNuProcessReaps();
         }
-        arrive();
+        if (pending.decrementAndGet() == 0 && !started) {
+            exit.complete(status.get());
+        }
+        // else, with everything in, NuProcess reaps the zombie right after this last end of file and
+        // then calls onExit, which completes: an exit is reported only once its pid is reaped, so a
+        // stopper that finds the process group empty knows the whole group is gone
     }
 
     /**
@@ -374,11 +379,11 @@ final class NuLaunchedProcess extends NuAbstractProcessHandler implements Launch
      */
     boolean exitSeen(ExitStatus exitStatus) {
         boolean first = status.compareAndSet(null, exitStatus);
+        // the status arrives before the gate closes, so the last end of file comes after it, on the
+        // I/O thread, and the exit is completed there once NuProcess has reaped the child
+        boolean complete = first ? arrive() : exit.isDone();
         closeGate();
-        if (first) {
-            return arrive();
-        }
-        return exit.isDone();
+        return complete;
     }
 
     /** NuProcess reaped the child before the watcher could read it; NuProcess's onExit follows. */
@@ -395,13 +400,14 @@ final class NuLaunchedProcess extends NuAbstractProcessHandler implements Launch
      */
     void outputGraceExpired() {
         ExitStatus s = status.get();
-        if (s != null && exit.complete(s)) {
+        if (s != null && !exit.isDone()) {
             log.debug("pid {} exited but its output pipes are still open (held by a descendant)", pid);
             if (nuProcess instanceof BasePosixProcess) {
                 ((BasePosixProcess) nuProcess).cleanlyExitedBeforeProcess.set(true);
                 com.sun.jna.Memory info = LinuxLibC.newSiginfo();
                 LinuxLibC.waitid(LinuxLibC.P_PID, pid, info, LinuxLibC.WEXITED | LinuxLibC.WNOHANG);
             }
+            exit.complete(s); // reaped first, as on every other path
         }
     }
 
