@@ -17,7 +17,7 @@ final class JdkLaunchedProcess implements LaunchedProcess {
     JdkLaunchedProcess(Process process, boolean sessionLeader) {
         this.process = process;
         this.sessionLeader = sessionLeader;
-        this.exit = process.onExit().thenApply(p -> decode(p.exitValue()));
+        this.exit = ChildWatcher.onExit(process).thenApply(p -> decode(p.exitValue()));
     }
 
     /**

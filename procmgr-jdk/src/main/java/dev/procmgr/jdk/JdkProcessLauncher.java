@@ -15,8 +15,9 @@ import java.util.Optional;
 
 /**
  * The backend on the JDK's {@link ProcessBuilder}. Discard, inherit and append-to-file are done
- * by the kernel (no thread); each piped stream gets one small pumping thread; the JDK's reaper
- * thread reports the exit. A new session comes from the util-linux {@code setsid} prefix, whose
+ * by the kernel (no thread); piped streams and exits are watched by one {@link ChildWatcher}
+ * thread for all processes (where pidfd and epoll are missing: a pumping thread per piped stream
+ * and the JDK's thread per exit); the JDK's reaper thread reaps each child. A new session comes from the util-linux {@code setsid} prefix, whose
  * exec keeps the pid.
  *
  * <p>Public only so that {@link java.util.ServiceLoader} can build it; use it through
@@ -51,23 +52,55 @@ public final class JdkProcessLauncher implements ProcessLauncher {
         boolean session = request.newSession() && SessionSupport.setsidBinary().isPresent();
         List<String> argv = session ? SessionSupport.withSetsid(request.command()) : request.command();
         ProcessBuilder pb = new ProcessBuilder(argv).directory(request.directory().toFile());
-        pb.environment().clear();
-        pb.environment().putAll(request.environment());
+        if (!request.environment().equals(System.getenv())) {
+            // only when it differs: handing the JDK an environment costs a conversion per launch
+            pb.environment().clear();
+            pb.environment().putAll(request.environment());
+        }
         pb.redirectInput(input(request.stdin()));
-        pb.redirectOutput(output(request.stdout()));
+        Optional<ChildWatcher.Pipe> outPipe = pipeFor(request.stdout());
+        Optional<ChildWatcher.Pipe> errPipe = request.mergeStderr() ? Optional.empty() : pipeFor(request.stderr());
+        pb.redirectOutput(outPipe.map(p -> ProcessBuilder.Redirect.appendTo(p.childEnd())).orElseGet(() -> output(request.stdout())));
         if (request.mergeStderr()) {
             pb.redirectErrorStream(true);
         } else {
-            pb.redirectError(output(request.stderr()));
+            pb.redirectError(errPipe.map(p -> ProcessBuilder.Redirect.appendTo(p.childEnd())).orElseGet(() -> output(request.stderr())));
         }
-        Process p = pb.start();
-        if (request.stdout() instanceof StreamTarget.Pipe pipe) {
-            pump(p.getInputStream(), pipe, p.pid(), "out");
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException | RuntimeException e) {
+            outPipe.ifPresent(ChildWatcher.Pipe::discard);
+            errPipe.ifPresent(ChildWatcher.Pipe::discard);
+            throw e;
+        } finally {
+            outPipe.ifPresent(ChildWatcher.Pipe::closeParentEnd);
+            errPipe.ifPresent(ChildWatcher.Pipe::closeParentEnd);
         }
-        if (!request.mergeStderr() && request.stderr() instanceof StreamTarget.Pipe pipe) {
-            pump(p.getErrorStream(), pipe, p.pid(), "err");
+        connect(request.stdout(), outPipe, p.getInputStream(), p.pid(), "out");
+        if (!request.mergeStderr()) {
+            connect(request.stderr(), errPipe, p.getErrorStream(), p.pid(), "err");
         }
         return new JdkLaunchedProcess(p, session);
+    }
+
+    /** A watcher pipe for a piped stream, when the watcher is there and has descriptors. */
+    private static Optional<ChildWatcher.Pipe> pipeFor(StreamTarget target) {
+        if (!(target instanceof StreamTarget.Pipe)) {
+            return Optional.empty();
+        }
+        return ChildWatcher.shared().flatMap(ChildWatcher::newPipe);
+    }
+
+    private static void connect(StreamTarget target, Optional<ChildWatcher.Pipe> pipe, InputStream jdkStream, long pid,
+                                String which) {
+        if (target instanceof StreamTarget.Pipe sink) {
+            if (pipe.isPresent()) {
+                ChildWatcher.shared().orElseThrow().pump(pipe.get(), sink.sink());
+            } else {
+                pump(jdkStream, sink, pid, which);
+            }
+        }
     }
 
     private static ProcessBuilder.Redirect input(StdinSource s) {
@@ -96,6 +129,7 @@ public final class JdkProcessLauncher implements ProcessLauncher {
         return ProcessBuilder.Redirect.PIPE;
     }
 
+    /** The fallback without a watcher: a small blocking thread per stream. */
     private static void pump(InputStream in, StreamTarget.Pipe pipe, long pid, String which) {
         Thread t = new Thread(null, () -> {
             byte[] buf = new byte[16 * 1024];
