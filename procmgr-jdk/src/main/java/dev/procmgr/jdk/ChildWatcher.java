@@ -95,8 +95,8 @@ final class ChildWatcher implements Runnable {
      * The process's exit: through the watcher when it can take the process, else the JDK's own
      * {@link Process#onExit()}. Completes after the child was reaped.
      */
-    static CompletableFuture<Process> onExit(Process process) {
-        return shared().flatMap(w -> w.watchExit(process)).orElseGet(process::onExit);
+    static CompletableFuture<Process> onExit(Optional<ChildWatcher> watcher, Process process) {
+        return watcher.flatMap(w -> w.watchExit(process)).orElseGet(process::onExit);
     }
 
     /** Empty when the process cannot be watched (no pidfd: already reaped, or out of descriptors). */

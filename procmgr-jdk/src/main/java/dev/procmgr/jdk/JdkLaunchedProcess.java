@@ -6,6 +6,7 @@ import dev.procmgr.spi.LaunchedProcess;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /** A {@link Process} seen through the SPI. */
@@ -14,10 +15,10 @@ final class JdkLaunchedProcess implements LaunchedProcess {
     private final boolean sessionLeader;
     private final CompletableFuture<ExitStatus> exit;
 
-    JdkLaunchedProcess(Process process, boolean sessionLeader) {
+    JdkLaunchedProcess(Process process, boolean sessionLeader, Optional<ChildWatcher> watcher) {
         this.process = process;
         this.sessionLeader = sessionLeader;
-        this.exit = ChildWatcher.onExit(process).thenApply(p -> decode(p.exitValue()));
+        this.exit = ChildWatcher.onExit(watcher, process).thenApply(p -> decode(p.exitValue()));
     }
 
     /**

@@ -28,8 +28,16 @@ public final class JdkProcessLauncher implements ProcessLauncher {
     /** Pumps copy bytes and nothing else: a small stack keeps many of them cheap. */
     private static final long PUMP_STACK = 128 * 1024;
 
+    private final Optional<ChildWatcher> watcher;
+
     /** Made by ServiceLoader or Guice. */
     public JdkProcessLauncher() {
+        this(ChildWatcher.shared());
+    }
+
+    /** With the given watcher; empty: the JDK's own way (tests of the fallback). */
+    JdkProcessLauncher(Optional<ChildWatcher> watcher) {
+        this.watcher = watcher;
     }
 
     @Override
@@ -81,22 +89,22 @@ public final class JdkProcessLauncher implements ProcessLauncher {
         if (!request.mergeStderr()) {
             connect(request.stderr(), errPipe, p.getErrorStream(), p.pid(), "err");
         }
-        return new JdkLaunchedProcess(p, session);
+        return new JdkLaunchedProcess(p, session, watcher);
     }
 
     /** A watcher pipe for a piped stream, when the watcher is there and has descriptors. */
-    private static Optional<ChildWatcher.Pipe> pipeFor(StreamTarget target) {
+    private Optional<ChildWatcher.Pipe> pipeFor(StreamTarget target) {
         if (!(target instanceof StreamTarget.Pipe)) {
             return Optional.empty();
         }
-        return ChildWatcher.shared().flatMap(ChildWatcher::newPipe);
+        return watcher.flatMap(ChildWatcher::newPipe);
     }
 
-    private static void connect(StreamTarget target, Optional<ChildWatcher.Pipe> pipe, InputStream jdkStream, long pid,
-                                String which) {
+    private void connect(StreamTarget target, Optional<ChildWatcher.Pipe> pipe, InputStream jdkStream, long pid,
+                         String which) {
         if (target instanceof StreamTarget.Pipe sink) {
             if (pipe.isPresent()) {
-                ChildWatcher.shared().orElseThrow().pump(pipe.get(), sink.sink());
+                watcher.orElseThrow().pump(pipe.get(), sink.sink());
             } else {
                 pump(jdkStream, sink, pid, which);
             }
