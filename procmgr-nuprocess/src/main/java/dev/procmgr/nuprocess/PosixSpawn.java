@@ -51,14 +51,25 @@ final class PosixSpawn {
      */
     static int spawn(List<String> argv, Map<String, String> env, Path directory, boolean newSession, boolean mergeStderr,
                      int stdinFd, int stdoutFd, int stderrFd) throws IOException {
-        Optional<String> cause = unavailabilityCause();
-        if (cause.isPresent()) {
-            throw new IOException("cannot start " + argv + ": " + cause.get());
-        }
+        return spawn(argv, environmentBlock(env), directory, newSession, mergeStderr, stdinFd, stdoutFd, stderrFd);
+    }
+
+    /** {@code envp} for posix_spawn: {@code NAME=value} strings in native memory, reusable across spawns. */
+    static StringArray environmentBlock(Map<String, String> env) {
         String[] envp = new String[env.size()];
         int i = 0;
         for (Map.Entry<String, String> e : env.entrySet()) {
             envp[i++] = e.getKey() + "=" + e.getValue();
+        }
+        return new StringArray(envp);
+    }
+
+    /** As above, with an environment block made by {@link #environmentBlock} (only read by the spawn). */
+    static int spawn(List<String> argv, StringArray envArray, Path directory, boolean newSession, boolean mergeStderr,
+                     int stdinFd, int stdoutFd, int stderrFd) throws IOException {
+        Optional<String> cause = unavailabilityCause();
+        if (cause.isPresent()) {
+            throw new IOException("cannot start " + argv + ": " + cause.get());
         }
         Memory actions = new Memory(STRUCT_SIZE);
         Memory attr = new Memory(STRUCT_SIZE);
@@ -80,7 +91,6 @@ final class PosixSpawn {
                 Native.sigfillset(sigset);
                 check(Native.posix_spawnattr_setsigdefault(attr, sigset), "posix_spawnattr_setsigdefault", argv);
                 int[] pid = new int[1];
-                StringArray envArray = new StringArray(envp);
                 int rc = Native.posix_spawn(pid, argv.get(0), actions, attr,
                         new StringArray(argv.toArray(new String[0])), envArray);
                 if (rc == ENOEXEC) {
