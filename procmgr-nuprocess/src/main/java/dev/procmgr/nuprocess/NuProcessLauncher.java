@@ -147,7 +147,9 @@ public final class NuProcessLauncher implements ProcessLauncher {
     /** Launches through posix_spawn or through NuProcess's own launch (for side-by-side measurement). */
     LaunchedProcess launch(LaunchRequest request, boolean viaPosixSpawn) throws IOException {
         unavailabilityCause(); // NuProcess's properties and signal fix-up first
-        checkStartable(request);
+        if (!viaPosixSpawn) {
+            checkStartable(request); // NuProcess's own launch only logs why an exec failed; posix_spawn returns it
+        }
         OutputSink out = sinkOf(request.stdout(), "stdout");
         OutputSink err = request.mergeStderr() ? out : sinkOf(request.stderr(), "stderr");
         boolean stdinPipe = stdinIsPipe(request.stdin());
