@@ -18,8 +18,6 @@ case $grace in ''|*[!0-9]*) grace=2000 ;; esac
 me=$$
 linux=0
 [ -r /proc/self/stat ] && linux=1
-groups=' '
-pids=' '
 
 isnum() {
     case $1 in ''|*[!0-9]*) return 1 ;; esac
@@ -35,10 +33,11 @@ pstat() {
     [ -n "$S_start" ]
 }
 
+# The table is one shell variable per entry, g_<pgid> or p_<pid> holding the start time: dash
+# keeps variables in a hash table, so add and drop cost the same for 5 or 5,000 entries (lists
+# in strings made every command cost the table's length). reap lists them, once.
 drop() {
-    case $groups in *" $1 "*) groups="${groups%% $1 *} ${groups#* $1 }" ;; esac
-    case $pids in *" $1 "*) pids="${pids%% $1 *} ${pids#* $1 }" ;; esac
-    unset "s_$1"
+    unset "g_$1" "p_$1"
 }
 
 # add G|P <pid> [<start>]
@@ -46,8 +45,24 @@ add() {
     drop "$2"
     st=$3
     case $st in ''|*[!0-9]*) st=- ; [ $linux = 1 ] && pstat "$2" && st=$S_start ;; esac
-    eval "s_$2=\$st"
-    if [ "$1" = G ]; then groups="$groups$2 "; else pids="$pids$2 "; fi
+    if [ "$1" = G ]; then eval "g_$2=\$st"; else eval "p_$2=\$st"; fi
+}
+
+# table: groups and pids as space-separated lists, from the variables (forks: the host is gone)
+table() {
+    groups=' '
+    pids=' '
+    T_all=$(set)
+    T_ifs=$IFS
+    IFS='
+'
+    for T_line in $T_all; do
+        case $T_line in
+        g_[0-9]*=*) T_n=${T_line%%=*}; groups="$groups${T_n#g_} " ;;
+        p_[0-9]*=*) T_n=${T_line%%=*}; pids="$pids${T_n#p_} " ;;
+        esac
+    done
+    IFS=$T_ifs
 }
 
 # grp_ok <pgid> <start>: signalling -<pgid> reaches the group that was registered. While the
@@ -203,11 +218,12 @@ expired() {
 
 # The host is gone.
 reap() {
+    table
     kg=' '
     ip=' '
     all=' '
     for g in $groups; do
-        eval "st=\$s_$g"
+        eval "st=\$g_$g"
         grp_ok "$g" "$st" || continue
         kg="$kg$g "
         eval "k_$g=\$st"
@@ -218,7 +234,7 @@ reap() {
         fi
     done
     for p in $pids; do
-        eval "st=\$s_$p"
+        eval "st=\$p_$p"
         [ $linux = 1 ] && [ "$st" = - ] && continue
         ip="$ip$p "
         eval "x_$p=\$st"
