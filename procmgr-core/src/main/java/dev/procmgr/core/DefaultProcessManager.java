@@ -44,6 +44,7 @@ final class DefaultProcessManager implements ProcessManager {
     private final AtomicLong sequence = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final RealScheduler realScheduler;
+    private final CallbackExecutor callbacks; // null on a hand-driven clock
     private final EventDispatcher events;
     private final LaunchTracker tracker;
     private final ManagedProcess.Context context;
@@ -74,8 +75,10 @@ final class DefaultProcessManager implements ProcessManager {
         this.tracker = Trackers.start(options);
         TreeStopper stopper = testStopper != null ? testStopper : new TreeStopper(scheduler,
                 ProcTable.available() ? new ProcTable.Cache(TimeUnit.MILLISECONDS.toNanos(20)) : null, Posix.get());
+        // on a hand-driven clock, stages run at once, so that tests see them without waiting
+        this.callbacks = testScheduler == null ? new CallbackExecutor("procmgr-" + id + "-callback") : null;
         this.context = new ManagedProcess.Context(launcher, scheduler, stopper, tracker, events, this::release,
-                Duration.ofMillis(500), new NoticeOnce());
+                Duration.ofMillis(500), new NoticeOnce(), callbacks != null ? callbacks : Runnable::run);
         if (options.shutdownHook()) {
             shutdownHook = new Thread(this::closeFromHook, "procmgr-" + id + "-shutdown");
             Runtime.getRuntime().addShutdownHook(shutdownHook);
@@ -166,6 +169,9 @@ final class DefaultProcessManager implements ProcessManager {
         } finally {
             tracker.close();
             events.close();
+            if (callbacks != null) {
+                callbacks.close();
+            }
             if (realScheduler != null) {
                 realScheduler.close();
             }

@@ -51,7 +51,7 @@ final class ManagedProcess implements ProcessContainer {
     /** What a process needs from its manager. */
     record Context(ProcessLauncher launcher, Scheduler scheduler, TreeStopper stopper, LaunchTracker tracker,
                    EventDispatcher events, Consumer<ManagedProcess> onRelease, Duration drainGrace,
-                   NoticeOnce notices) {
+                   NoticeOnce notices, java.util.concurrent.Executor callbacks) {
     }
 
     private final String tag;
@@ -591,9 +591,16 @@ final class ManagedProcess implements ProcessContainer {
 
     @Override
     public CompletableFuture<ExitStatus> onExit() {
+        CompletableFuture<ExitStatus> exit;
         synchronized (lock) {
-            return run.exit.copy();
+            exit = run.exit;
         }
+        if (exit.isDone()) {
+            return exit.copy(); // the caller's stages run on the caller's thread
+        }
+        // completed on a callback thread: the caller's stages never run on the backend thread
+        // that saw the exit, nor under our lock
+        return exit.whenCompleteAsync((s, e) -> { }, ctx.callbacks());
     }
 
     @Override

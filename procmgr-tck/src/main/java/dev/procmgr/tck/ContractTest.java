@@ -197,4 +197,41 @@ public abstract class ContractTest extends AbstractBackendTest {
         assertThat(c.onExit().join()).isEqualTo(ExitStatus.exited(7));
         assertThat(c.output().lines(dev.procmgr.api.ProcessOutput.Stream.STDOUT)).contains("got-usr1");
     }
+
+    /**
+     * A caller's stage on {@code onExit()} that blocks, here by stopping another process, holds
+     * up that caller only: it runs on a procmgr callback thread, never on the backend thread that
+     * sees exits and output, so other exits, output and the stop itself go on.
+     */
+    @Test
+    void aBlockingExitStageHoldsUpNoOtherProcess() throws Exception {
+        ProcessManager pm = newManager();
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        try {
+            ProcessContainer victim = pm.create("victim", "sleep", "1000");
+            ProcessContainer first = pm.create("first", "/bin/sh", "-c", "sleep 0.5");
+            java.util.concurrent.CompletableFuture<ExitStatus> stopped = new java.util.concurrent.CompletableFuture<>();
+            java.util.concurrent.CompletableFuture<String> stageThread = new java.util.concurrent.CompletableFuture<>();
+            first.onExit().thenRun(() -> {
+                stageThread.complete(Thread.currentThread().getName());
+                stopped.complete(victim.stop()); // blocks this stage until the victim is gone
+                try {
+                    release.await(60, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            assertThat(stageThread.get(SOON.toSeconds(), java.util.concurrent.TimeUnit.SECONDS))
+                    .as("the stage runs on a procmgr thread").startsWith("procmgr-");
+            assertThat(stopped.get(SOON.toSeconds(), java.util.concurrent.TimeUnit.SECONDS))
+                    .as("a stop from inside an exit stage sees its own exit").isEqualTo(ExitStatus.killed(Signal.TERM));
+            ProcessContainer second = pm.create("second", "/bin/sh", "-c", "echo second");
+            assertThat(Procs.await(SOON, () -> second.onExit().isDone()))
+                    .as("the exit of another process is seen while an exit stage blocks").isTrue();
+            assertThat(second.output().lines(dev.procmgr.api.ProcessOutput.Stream.STDOUT)).containsExactly("second");
+        } finally {
+            release.countDown();
+            pm.close();
+        }
+    }
 }
