@@ -34,8 +34,9 @@ public interface ProcessContainer {
 
     /**
      * Completes with the exit status of the current run once it has ended and all its output
-     * has been delivered. Each run has its own future: after a restart, call again. Completes on
-     * a procmgr thread; do not block in a dependent stage that is not async.
+     * has been delivered. Each run has its own future: after a restart, call again. Stages chained
+     * on it run on a procmgr callback thread (on the caller's thread when the run has already
+     * ended), never on the thread that watches processes: a stage that blocks holds up only itself.
      */
     CompletableFuture<ExitStatus> onExit();
 
