@@ -62,8 +62,10 @@ final class Scenarios {
         int runs = (int) t.param("runs");
         long cap = Duration.ofMillis(t.param("capMs")).toNanos();
         String key = name + "." + t.variant();
-        // warm-up: the same work, a tenth of it
-        loop(l, (int) t.params().getOrDefault("warm", (long) Math.max(5, runs / 10)).longValue(), cap / 4, threads, pipelined);
+        // warm-up: the same work for as long as one repetition, so that the JIT has compiled the
+        // library's path before it is timed (a tenth was too little: procmgr's first row ran
+        // half-interpreted while the raw libraries, with less code, were already compiled)
+        loop(l, (int) t.params().getOrDefault("warm", (long) runs).longValue(), cap, threads, pipelined);
         for (int rep = 0; rep < t.param("reps"); rep++) {
             double[] r = loop(l, runs, cap, threads, pipelined);
             add(key, r[0]);

@@ -47,6 +47,8 @@ import org.slf4j.MDC;
 final class ManagedProcess implements ProcessContainer {
     private static final Logger LOG = LoggerFactory.getLogger(ManagedProcess.class);
     static final String MDC_TAG = "procmgr.tag";
+    /** The JVM's environment, which never changes while it runs. */
+    private static final Map<String, String> HOST_ENV = Map.copyOf(System.getenv());
 
     /** What a process needs from its manager. */
     record Context(ProcessLauncher launcher, Scheduler scheduler, TreeStopper stopper, LaunchTracker tracker,
@@ -129,6 +131,7 @@ final class ManagedProcess implements ProcessContainer {
         /** Completes after the exit was handled (state updated) and all output delivered. */
         final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
         boolean stopRequested; // guarded by lock
+        Scheduler.Cancellable promotion; // guarded by lock
 
         Run(LaunchedProcess proc, Instant startedAt, long startNanos, CompletableFuture<Void> drained) {
             this.proc = proc;
@@ -147,11 +150,16 @@ final class ManagedProcess implements ProcessContainer {
     private Run launchRunLocked() {
         List<String> given = spec.command();
         Path dir = spec.directory().map(d -> d.toAbsolutePath().normalize()).orElse(Path.of("").toAbsolutePath());
-        Map<String, String> env = new HashMap<>();
-        if (spec.inheritEnv()) {
-            env.putAll(System.getenv());
+        Map<String, String> env;
+        if (spec.inheritEnv() && spec.env().isEmpty()) {
+            env = HOST_ENV; // the common case: no copy per launch
+        } else {
+            env = new HashMap<>();
+            if (spec.inheritEnv()) {
+                env.putAll(System.getenv());
+            }
+            env.putAll(spec.env());
         }
-        env.putAll(spec.env());
         Path exe;
         try {
             ExecutableResolver.checkDirectory(dir);
@@ -200,7 +208,7 @@ final class ManagedProcess implements ProcessContainer {
     private void watchLocked(Run r) {
         r.proc.onExit().whenComplete((status, failure) -> onRawExit(r, status, failure));
         if (!spec.startSeconds().isZero()) {
-            ctx.scheduler().schedule(() -> promote(r), spec.startSeconds());
+            r.promotion = ctx.scheduler().schedule(() -> promote(r), spec.startSeconds());
         }
     }
 
@@ -306,6 +314,9 @@ final class ManagedProcess implements ProcessContainer {
 
     private void afterExit(Run r, ExitStatus status) {
         synchronized (lock) {
+            if (r.promotion != null) {
+                r.promotion.cancel(); // a short run leaves no timer task behind
+            }
             if (run != r || r.stopRequested) {
                 lastExit = run == r ? status : lastExit;
                 r.exit.complete(status);

@@ -139,10 +139,10 @@ final class ChildWatcher implements Runnable {
     private boolean add(int fd, Object what) {
         watched.put(fd, what);
         ensureThread();
-        Memory event = new Memory(LinuxCalls.EPOLL_EVENT_SIZE);
-        event.clear();
-        event.setInt(0, LinuxCalls.EPOLLIN);
-        event.setInt(LinuxCalls.EPOLL_EVENT_DATA, fd);
+        // struct epoll_event as ints on the stack of the call (no native allocation per process)
+        int[] event = new int[LinuxCalls.EPOLL_EVENT_SIZE / Integer.BYTES];
+        event[0] = LinuxCalls.EPOLLIN;
+        event[LinuxCalls.EPOLL_EVENT_DATA / Integer.BYTES] = fd;
         if (LinuxCalls.epoll_ctl(epfd, LinuxCalls.EPOLL_CTL_ADD, fd, event) != 0) {
             watched.remove(fd);
             if (what instanceof Exit) {
@@ -200,7 +200,7 @@ final class ChildWatcher implements Runnable {
 
     private void forget(int fd) {
         watched.remove(fd);
-        LinuxCalls.epoll_ctl(epfd, LinuxCalls.EPOLL_CTL_DEL, fd, null);
+        LinuxCalls.epoll_ctl(epfd, LinuxCalls.EPOLL_CTL_DEL, fd, (int[]) null);
     }
 
     private void read(Pump p) {

@@ -37,7 +37,8 @@ final class LinuxCalls {
 
     static native int epoll_create1(int flags);
 
-    static native int epoll_ctl(int epfd, int op, int fd, Pointer event);
+    /** {@code event}: the struct as ints, {@code events} first and {@code data.fd} at {@link #EPOLL_EVENT_DATA}. */
+    static native int epoll_ctl(int epfd, int op, int fd, int[] event);
 
     static native int epoll_wait(int epfd, Pointer events, int maxevents, int timeout);
 
