@@ -58,14 +58,23 @@ final class Scenarios {
 
     // ------------------------------------------------------------------ 1. spawn throughput
 
+    private boolean spawnWarmedUp;
+
     private void spawn(Task t, String name, Launch l, int threads, boolean pipelined) throws Exception {
         int runs = (int) t.param("runs");
         long cap = Duration.ofMillis(t.param("capMs")).toNanos();
         String key = name + "." + t.variant();
-        // warm-up: the same work for as long as one repetition, so that the JIT has compiled the
-        // library's path before it is timed (a tenth was too little: procmgr's first row ran
-        // half-interpreted while the raw libraries, with less code, were already compiled)
-        loop(l, (int) t.params().getOrDefault("warm", (long) runs).longValue(), cap, threads, pipelined);
+        // warm-up: the same work, a tenth of it; the first spawn row of a worker JVM warms up for
+        // at least 1.5 s, so that the JIT has compiled the library's path before anything is
+        // timed (with less, procmgr's first row ran half-interpreted while the raw libraries,
+        // with less code, were already compiled)
+        long warmNanos = spawnWarmedUp ? cap / 4 : Math.max(cap, Duration.ofMillis(1500).toNanos());
+        int warmRuns = spawnWarmedUp ? Math.max(5, runs / 10) : Integer.MAX_VALUE;
+        if (!spawnWarmedUp && pipelined) {
+            warmRuns = runs; // pipelined runs all live at once: no more than a repetition's worth
+        }
+        loop(l, (int) t.params().getOrDefault("warm", (long) warmRuns).longValue(), warmNanos, threads, pipelined);
+        spawnWarmedUp = true;
         for (int rep = 0; rep < t.param("reps"); rep++) {
             double[] r = loop(l, runs, cap, threads, pipelined);
             add(key, r[0]);

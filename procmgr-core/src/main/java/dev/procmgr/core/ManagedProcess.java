@@ -609,9 +609,17 @@ final class ManagedProcess implements ProcessContainer {
         if (exit.isDone()) {
             return exit.copy(); // the caller's stages run on the caller's thread
         }
-        // completed on a callback thread: the caller's stages never run on the backend thread
-        // that saw the exit, nor under our lock
-        return exit.whenCompleteAsync((s, e) -> { }, ctx.callbacks());
+        // completed where the exit is seen, so that join() wakes at once; the caller's stages run
+        // on a callback thread, never on the backend thread that saw the exit nor under our lock
+        CallbackFuture<ExitStatus> f = new CallbackFuture<>(ctx.callbacks());
+        exit.whenComplete((s, e) -> {
+            if (e != null) {
+                f.completeExceptionally(e);
+            } else {
+                f.complete(s);
+            }
+        });
+        return f;
     }
 
     @Override
