@@ -58,23 +58,30 @@ final class Scenarios {
 
     // ------------------------------------------------------------------ 1. spawn throughput
 
-    private boolean spawnWarmedUp;
+    private boolean jvmWarmedUp;
+
+    /**
+     * Before the first timed launch of a worker JVM: start and wait for five repetition caps
+     * (2.5 s by default, 0.75 s in --quick), so that the JIT has compiled the library's launch and exit path before anything is
+     * timed. With less, procmgr's first rows ran partly interpreted, with the compiler threads
+     * taking a core of two, while the raw libraries, with less code, were already compiled.
+     * The same for every column.
+     */
+    private void jvmWarmUp(Task t, Launch l) throws Exception {
+        if (jvmWarmedUp || t.params().containsKey("warm")) {
+            return; // smoke mode sets "warm": it checks completeness, not speed
+        }
+        jvmWarmedUp = true;
+        loop(l, Integer.MAX_VALUE, Duration.ofMillis(5 * t.param("capMs")).toNanos(), 1, false);
+    }
 
     private void spawn(Task t, String name, Launch l, int threads, boolean pipelined) throws Exception {
         int runs = (int) t.param("runs");
         long cap = Duration.ofMillis(t.param("capMs")).toNanos();
         String key = name + "." + t.variant();
-        // warm-up: the same work, a tenth of it; the first spawn row of a worker JVM warms up for
-        // at least 1.5 s, so that the JIT has compiled the library's path before anything is
-        // timed (with less, procmgr's first row ran half-interpreted while the raw libraries,
-        // with less code, were already compiled)
-        long warmNanos = spawnWarmedUp ? cap / 4 : Math.max(cap, Duration.ofMillis(1500).toNanos());
-        int warmRuns = spawnWarmedUp ? Math.max(5, runs / 10) : Integer.MAX_VALUE;
-        if (!spawnWarmedUp && pipelined) {
-            warmRuns = runs; // pipelined runs all live at once: no more than a repetition's worth
-        }
-        loop(l, (int) t.params().getOrDefault("warm", (long) warmRuns).longValue(), warmNanos, threads, pipelined);
-        spawnWarmedUp = true;
+        jvmWarmUp(t, l);
+        // warm-up: the same work, a tenth of it
+        loop(l, (int) t.params().getOrDefault("warm", (long) Math.max(5, runs / 10)).longValue(), cap / 4, threads, pipelined);
         for (int rep = 0; rep < t.param("reps"); rep++) {
             double[] r = loop(l, runs, cap, threads, pipelined);
             add(key, r[0]);
@@ -152,6 +159,7 @@ final class Scenarios {
         Launch l = Launch.of(Launch.Output.DEFAULT, t.session(), SH, "-c", "exit 3").stamped();
         int runs = (int) t.param("runs");
         long cap = Duration.ofMillis(t.param("capMs")).toNanos();
+        jvmWarmUp(t, l);
         latencies(l, (int) t.params().getOrDefault("warm", (long) Math.max(5, runs / 10)).longValue(), cap / 4);
         for (int rep = 0; rep < t.param("reps"); rep++) {
             List<Double> ms = latencies(l, runs, cap);

@@ -38,6 +38,8 @@ final class ChildWatcher implements Runnable {
     static final String THREAD_NAME = "procmgr-jdk-watch";
     private static final Logger LOG = LoggerFactory.getLogger(ChildWatcher.class);
     private static final int MAX_EVENTS = 64;
+    /** Whether a pipe end can be handed to a child as a path (Linux with /proc mounted). */
+    private static final boolean PROC_FD = new File("/proc/self/fd").isDirectory();
     private static final int READ_SIZE = 64 * 1024;
     /** Reads per readiness event, so that one chatty child cannot starve the others. */
     private static final int READS_PER_EVENT = 4;
@@ -111,8 +113,14 @@ final class ChildWatcher implements Runnable {
         return add(fd, e) ? Optional.of(e.done) : Optional.empty();
     }
 
-    /** A new pipe for one stream, or empty at the descriptor limit (the caller pipes the JDK's way). */
+    /**
+     * A new pipe for one stream, or empty (the caller pipes the JDK's way) at the descriptor
+     * limit or where the child cannot be handed its end (no {@code /proc/self/fd}).
+     */
     Optional<Pipe> newPipe() {
+        if (!PROC_FD) {
+            return Optional.empty();
+        }
         int[] fds = new int[2];
         if (LinuxCalls.pipe2(fds, LinuxCalls.O_CLOEXEC) != 0) {
             return Optional.empty();
