@@ -29,7 +29,8 @@ public interface ProcessLauncher {
     /**
      * Whether {@link StreamTarget.Discard}, {@link StreamTarget.Inherit},
      * {@link StreamTarget.AppendFile}, {@link StdinSource.Inherit} and {@link StdinSource.FromFile}
-     * are done natively. When false, the core asks only for pipes and emulates the rest.
+     * are done natively. When false, the core asks only for pipes and {@link StreamTarget.Discard}
+     * (which such a backend drains and drops) and emulates the rest.
      */
     default boolean supportsRedirects() {
         return false;

@@ -6,11 +6,14 @@ import java.util.Objects;
 /**
  * Where a backend connects one output stream of the child. The core picks the target; a backend
  * that cannot redirect natively (see {@link ProcessLauncher#supportsRedirects()}) is only ever
- * given {@link Pipe}.
+ * given {@link Pipe} and {@link Discard}.
  */
 public sealed interface StreamTarget {
 
-    /** The kernel throws the bytes away ({@code /dev/null}). */
+    /**
+     * The bytes are thrown away: by the kernel ({@code /dev/null}) where the backend redirects,
+     * else read and dropped by the backend. Nothing waits for such a stream's end of file.
+     */
     record Discard() implements StreamTarget {
     }
 

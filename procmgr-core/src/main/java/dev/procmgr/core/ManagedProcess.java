@@ -215,10 +215,10 @@ final class ManagedProcess implements ProcessContainer {
     private static StreamTarget target(OutputSpec spec, StreamChannel channel, boolean redirects,
                                        List<CompletableFuture<Void>> sinks) {
         List<OutputSpec.Target> ts = spec.targets();
+        if (ts.isEmpty()) {
+            return new StreamTarget.Discard(); // every backend can drop bytes without the core
+        }
         if (redirects) {
-            if (ts.isEmpty()) {
-                return new StreamTarget.Discard();
-            }
             if (ts.size() == 1 && ts.get(0) instanceof OutputSpec.Inherit) {
                 return new StreamTarget.Inherit();
             }

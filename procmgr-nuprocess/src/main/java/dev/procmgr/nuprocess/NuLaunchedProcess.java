@@ -72,6 +72,8 @@ final class NuLaunchedProcess extends NuAbstractProcessHandler implements Launch
     private final boolean stdinPipe;
     private final boolean sessionLeader;
     private final Optional<PidfdExitWatcher> watcher;
+    /** Both streams discarded: nothing to deliver, so the exit need not wait for end of file. */
+    private final boolean nothingToDeliver;
 
     private volatile NuProcess nuProcess;
     private volatile int pid;
@@ -101,6 +103,7 @@ final class NuLaunchedProcess extends NuAbstractProcessHandler implements Launch
         this.stdinPipe = stdinPipe;
         this.sessionLeader = sessionLeader;
         this.watcher = watcher;
+        this.nothingToDeliver = out == NuProcessLauncher.DISCARD && err == NuProcessLauncher.DISCARD;
     }
 
     // ---------------------------------------------------------------- LaunchedProcess
@@ -379,11 +382,32 @@ final class NuLaunchedProcess extends NuAbstractProcessHandler implements Launch
      */
     boolean exitSeen(ExitStatus exitStatus) {
         boolean first = status.compareAndSet(null, exitStatus);
+        if (first && nothingToDeliver && reapNow()) {
+            exit.complete(exitStatus); // no output to wait for: no trip through NuProcess's I/O thread
+            return true;
+        }
         // the status arrives before the gate closes, so the last end of file comes after it, on the
         // I/O thread, and the exit is completed there once NuProcess has reaped the child
         boolean complete = first ? arrive() : exit.isDone();
         closeGate();
         return complete;
+    }
+
+    /**
+     * Reaps the child here, while the exit gate still keeps NuProcess from doing it (it cannot
+     * see end of file on stderr yet); NuProcess is first told the process is gone, so that at end
+     * of file it reports exit 0 (ignored) instead of calling waitpid on a pid that may be reused.
+     *
+     * @return false without a gate (NuProcess may be reaping at this moment): nothing done
+     */
+    private boolean reapNow() {
+        if (gate.get() < 0 || !(nuProcess instanceof BasePosixProcess)) {
+            return false;
+        }
+        ((BasePosixProcess) nuProcess).cleanlyExitedBeforeProcess.set(true);
+        LinuxLibC.waitid(LinuxLibC.P_PID, pid, LinuxLibC.newSiginfo(), LinuxLibC.WEXITED | LinuxLibC.WNOHANG);
+        closeGate();
+        return true;
     }
 
     /** NuProcess reaped the child before the watcher could read it; NuProcess's onExit follows. */

@@ -64,7 +64,8 @@ public final class NuProcessLauncher implements ProcessLauncher {
 
     private static final Logger log = LoggerFactory.getLogger(NuProcessLauncher.class);
 
-    private static final OutputSink DISCARD = new OutputSink() {
+    /** Where a discarded stream goes (the pipe is still read, the bytes dropped). */
+    static final OutputSink DISCARD = new OutputSink() {
         @Override
         public void write(ByteBuffer bytes) {
         }
