@@ -57,26 +57,26 @@ final class ExecutableResolver {
     }
 
     static void checkDirectory(Path dir) throws Unusable {
-        if (!Files.exists(dir)) {
-            throw new Unusable("working directory " + dir + " does not exist");
-        }
+        // one stat on the path of every launch; the messages tell the cases apart
         if (!Files.isDirectory(dir)) {
-            throw new Unusable("working directory " + dir + " is not a directory");
+            throw new Unusable("working directory " + dir + (Files.exists(dir) ? " is not a directory" : " does not exist"));
         }
     }
 
     private static void check(Path p, String asGiven) throws Unusable {
+        // a regular file is the common case: one stat and one access(2) on the path of every launch
+        if (Files.isRegularFile(p)) {
+            if (!Files.isExecutable(p)) {
+                throw new Unusable(p + " is not executable (permission denied)");
+            }
+            return;
+        }
         if (!Files.exists(p)) {
             throw new Unusable(p + " does not exist (no such file)");
         }
         if (Files.isDirectory(p)) {
             throw new Unusable(p + " is a directory, not an executable");
         }
-        if (!Files.isRegularFile(p)) {
-            throw new Unusable(p + " is not a regular file");
-        }
-        if (!Files.isExecutable(p)) {
-            throw new Unusable(p + " is not executable (permission denied)");
-        }
+        throw new Unusable(p + " is not a regular file");
     }
 }
