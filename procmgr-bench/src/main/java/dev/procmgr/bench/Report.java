@@ -205,7 +205,9 @@ final class Report {
                 + s.startCapMs() / 1000 + " s above (then measured with the n processes started),"
                 + " stop-all capped at " + s.stopCapMs() / 1000.0 + " s (then the sleeps are KILLed so the run goes on);"
                 + (s.liveAll() ? "" : " above 1,000 processes only the NuProcess columns run (--live-all for all).")
-                + " Spawn rows: raw NuProcess needs its 250 ms exit poll per sequential run, hence n.");
+                + " Spawn rows: raw NuProcess needs its 250 ms exit poll per sequential run, hence n."
+                + " Rows 1-2: every worker JVM first starts and waits until the JIT is quiet (1 to 8 s; the same rule"
+                + " for every column).");
         for (String f : failures) {
             out.println("FAILED: " + f);
         }

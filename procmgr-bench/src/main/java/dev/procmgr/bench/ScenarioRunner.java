@@ -317,7 +317,8 @@ public final class ScenarioRunner {
             int i = 0;
             for (Job job : jobs) {
                 i++;
-                System.err.printf(Locale.ROOT, "procmgr-bench: [%d/%d] %s: %s%n", i, jobs.size(), job.column().title,
+                System.err.printf(Locale.ROOT, "procmgr-bench: [%d/%d] +%ds %s: %s%n", i, jobs.size(),
+                        ChronoUnit.SECONDS.between(began, Instant.now()), job.column().title,
                         job.tasks().stream().map(t -> t.scenario() + (t.scenario().startsWith("live") ? " n=" + t.param("n") : "")
                                 + "/" + t.variant()).toList());
                 outputs.add(runWorker(job, failures));

@@ -61,18 +61,31 @@ final class Scenarios {
     private boolean jvmWarmedUp;
 
     /**
-     * Before the first timed launch of a worker JVM: start and wait for five repetition caps
-     * (2.5 s by default, 0.75 s in --quick), so that the JIT has compiled the library's launch and exit path before anything is
-     * timed. With less, procmgr's first rows ran partly interpreted, with the compiler threads
-     * taking a core of two, while the raw libraries, with less code, were already compiled.
-     * The same for every column.
+     * Before the first timed launch of a worker JVM: start and wait until the JIT is quiet (its
+     * total compilation time grew by less than 5 ms over the last 250 ms of launches), at least
+     * 1 s and at most 8 s. Without it procmgr's rows were timed while the compiler threads still
+     * worked through its larger code path and took one of the two cores, and the raw libraries,
+     * with less code, were already compiled. The same rule for every column.
      */
     private void jvmWarmUp(Task t, Launch l) throws Exception {
         if (jvmWarmedUp || t.params().containsKey("warm")) {
             return; // smoke mode sets "warm": it checks completeness, not speed
         }
         jvmWarmedUp = true;
-        loop(l, Integer.MAX_VALUE, Duration.ofMillis(5 * t.param("capMs")).toNanos(), 1, false);
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        long t0 = System.nanoTime();
+        long chunk = Duration.ofMillis(250).toNanos();
+        long compiled = jit.getTotalCompilationTime();
+        while (true) {
+            loop(l, Integer.MAX_VALUE, chunk, 1, false);
+            long now = jit.getTotalCompilationTime();
+            long elapsed = System.nanoTime() - t0;
+            boolean quiet = now - compiled < 5;
+            compiled = now;
+            if ((quiet && elapsed >= Duration.ofSeconds(1).toNanos()) || elapsed >= Duration.ofSeconds(8).toNanos()) {
+                return;
+            }
+        }
     }
 
     private void spawn(Task t, String name, Launch l, int threads, boolean pipelined) throws Exception {
