@@ -60,7 +60,12 @@ public abstract class ContractTest extends AbstractBackendTest {
                 .isInstanceOf(DuplicateTagException.class)
                 .hasMessageContaining("dup");
         assertThat(pm.list()).containsExactly(c);
-        assertThat(ProcessHandle.current().children().count()).isEqualTo(1);
+        // precisely "the refused create started nothing" (a count of all children also counted
+        // another test's child in the instant before it was reaped, once in a CI run)
+        assertThat(ProcessHandle.current().children().filter(ProcessHandle::isAlive)
+                .filter(h -> h.info().arguments().map(a -> java.util.Arrays.asList(a).contains("1001")).orElse(false)))
+                .isEmpty();
+        assertThat(Procs.alive(c.pid())).isTrue();
     }
 
     @Test
@@ -128,11 +133,14 @@ public abstract class ContractTest extends AbstractBackendTest {
     void invalidTagsAreRefusedBeforeAnythingStarts() {
         ProcessManager pm = newManager();
         for (String bad : new String[] {"", "has space", "tab\t", "new\nline", "slash/x", "x".repeat(129), "nul\0"}) {
-            assertThatThrownBy(() -> pm.create(bad, "sleep", "1000")).isInstanceOf(InvalidTagException.class);
+            assertThatThrownBy(() -> pm.create(bad, "sleep", "987")).isInstanceOf(InvalidTagException.class);
         }
-        assertThatThrownBy(() -> pm.create(null, "sleep", "1000")).isInstanceOf(InvalidTagException.class);
+        assertThatThrownBy(() -> pm.create(null, "sleep", "987")).isInstanceOf(InvalidTagException.class);
         assertThat(pm.create("A-z.0_9:x@y", "true").onExit().join().success()).isTrue();
-        assertThat(ProcessHandle.current().children().filter(ProcessHandle::isAlive).count()).isZero();
+        // none of the refused creates (sleep 987) started anything
+        assertThat(ProcessHandle.current().children().filter(ProcessHandle::isAlive)
+                .filter(h -> h.info().arguments().map(a -> java.util.Arrays.asList(a).contains("987")).orElse(false)))
+                .isEmpty();
         assertThat(pm.list()).hasSize(1);
     }
 
