@@ -96,9 +96,22 @@ final class LineChannel implements AutoCloseable {
                 if (left <= 0) {
                     throw new TimeoutException("no complete line within " + timeoutMillis + " ms");
                 }
-                readSelector.selectedKeys().clear();
-                readSelector.select(Math.max(1, Math.min(left / 1_000_000, Integer.MAX_VALUE)));
+                await(readSelector, left);
             }
+        }
+    }
+
+    /**
+     * Waits up to {@code nanos} for the channel to be ready. The server closes a connection from
+     * another thread when it shuts down: that surfaces here as a closed channel, an I/O error the
+     * caller handles, not as an unchecked exception in a connection thread.
+     */
+    private static void await(Selector selector, long nanos) throws IOException {
+        try {
+            selector.selectedKeys().clear();
+            selector.select(Math.max(1, Math.min(nanos / 1_000_000, Integer.MAX_VALUE)));
+        } catch (java.nio.channels.ClosedSelectorException e) {
+            throw new java.nio.channels.ClosedChannelException();
         }
     }
 
@@ -130,8 +143,7 @@ final class LineChannel implements AutoCloseable {
                 if (left <= 0) {
                     throw new TimeoutException("peer did not read within " + timeoutMillis + " ms");
                 }
-                writeSelector.selectedKeys().clear();
-                writeSelector.select(Math.max(1, Math.min(left / 1_000_000, Integer.MAX_VALUE)));
+                await(writeSelector, left);
             }
         }
     }

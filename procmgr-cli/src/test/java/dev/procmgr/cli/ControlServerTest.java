@@ -132,4 +132,23 @@ class ControlServerTest {
         c.connect(UnixDomainSocketAddress.of(socket));
         return c;
     }
+
+    /** Closing the server under idle clients ends their connection threads quietly. */
+    @Test
+    void closingUnderIdleClientsThrowsNothingInTheirThreads() throws Exception {
+        java.util.List<Throwable> uncaught = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread.UncaughtExceptionHandler before = Thread.getDefaultUncaughtExceptionHandler();
+        Thread.setDefaultUncaughtExceptionHandler((t, e) -> uncaught.add(e));
+        try (SocketChannel a = connect(); SocketChannel b = connect()) {
+            // both connections are now waiting for a request in the server's threads
+            try (ControlClient c = ControlClient.connect(socket, json)) {
+                assertThat(c.call(Protocol.request(json, "x"), 10_000).path("echo").asText()).isEqualTo("x");
+            }
+            server.close();
+            Thread.sleep(500); // the connection threads notice the close
+            assertThat(uncaught).as("exceptions escaping the server's connection threads").isEmpty();
+        } finally {
+            Thread.setDefaultUncaughtExceptionHandler(before);
+        }
+    }
 }
