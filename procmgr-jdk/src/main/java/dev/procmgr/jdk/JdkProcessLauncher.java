@@ -17,8 +17,8 @@ import java.util.Optional;
  * The backend on the JDK's {@link ProcessBuilder}. Discard, inherit and append-to-file are done
  * by the kernel (no thread); piped streams and exits are watched by one {@link ChildWatcher}
  * thread for all processes (where pidfd and epoll are missing: a pumping thread per piped stream
- * and the JDK's thread per exit); the JDK's reaper thread reaps each child. A new session comes from the util-linux {@code setsid} prefix, whose
- * exec keeps the pid.
+ * and the JDK's thread per exit); the JDK's reaper thread reaps each child. A new session comes
+ * from the util-linux {@code setsid} prefix, whose exec keeps the pid.
  *
  * <p>Public only so that {@link java.util.ServiceLoader} can build it; use it through
  * {@code ProcessManagers} or {@link JdkBackendModule}.
