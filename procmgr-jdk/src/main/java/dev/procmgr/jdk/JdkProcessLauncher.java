@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * The backend on the JDK's {@link ProcessBuilder}. Discard, inherit and append-to-file are done
@@ -28,16 +29,24 @@ public final class JdkProcessLauncher implements ProcessLauncher {
     /** Pumps copy bytes and nothing else: a small stack keeps many of them cheap. */
     private static final long PUMP_STACK = 128 * 1024;
 
-    private final Optional<ChildWatcher> watcher;
+    /**
+     * Looked up at the first launch: ServiceLoader builds every backend on the class path, and
+     * only the one chosen should probe pidfd and open an epoll set.
+     */
+    private final Supplier<Optional<ChildWatcher>> watcher;
 
     /** Made by ServiceLoader or Guice. */
     public JdkProcessLauncher() {
-        this(ChildWatcher.shared());
+        this.watcher = ChildWatcher::shared;
     }
 
     /** With the given watcher; empty: the JDK's own way (tests of the fallback). */
     JdkProcessLauncher(Optional<ChildWatcher> watcher) {
-        this.watcher = watcher;
+        this.watcher = () -> watcher;
+    }
+
+    private Optional<ChildWatcher> watcher() {
+        return watcher.get();
     }
 
     @Override
@@ -89,7 +98,7 @@ public final class JdkProcessLauncher implements ProcessLauncher {
         if (!request.mergeStderr()) {
             connect(request.stderr(), errPipe, p.getErrorStream(), p.pid(), "err");
         }
-        return new JdkLaunchedProcess(p, session, watcher);
+        return new JdkLaunchedProcess(p, session, watcher());
     }
 
     /** A watcher pipe for a piped stream, when the watcher is there and has descriptors. */
@@ -97,14 +106,14 @@ public final class JdkProcessLauncher implements ProcessLauncher {
         if (!(target instanceof StreamTarget.Pipe)) {
             return Optional.empty();
         }
-        return watcher.flatMap(ChildWatcher::newPipe);
+        return watcher().flatMap(ChildWatcher::newPipe);
     }
 
     private void connect(StreamTarget target, Optional<ChildWatcher.Pipe> pipe, InputStream jdkStream, long pid,
                          String which) {
         if (target instanceof StreamTarget.Pipe sink) {
             if (pipe.isPresent()) {
-                watcher.orElseThrow().pump(pipe.get(), sink.sink());
+                watcher().orElseThrow().pump(pipe.get(), sink.sink());
             } else {
                 pump(jdkStream, sink, pid, which);
             }
