@@ -165,7 +165,9 @@ abstract class AbstractJdkReapAndDrainTest extends AbstractBackendTest {
         assertThat(holders).as("the background subshell, alive after the exit was reported").hasSize(1);
         String pipe = Files.readSymbolicLink(Path.of("/proc", holders.get(0).toString(), "fd", "1")).toString();
         assertThat(pipe).startsWith("pipe:");
-        assertThat(openDescriptors()).as("our end of the subshell's stdout").contains(pipe);
+        if (keepsPipesAfterExit()) {
+            assertThat(openDescriptors()).as("our end of the subshell's stdout").contains(pipe);
+        }
         long group = c.pid();
         assertThat(groupMembers(group)).isNotEmpty();
 
@@ -179,6 +181,17 @@ abstract class AbstractJdkReapAndDrainTest extends AbstractBackendTest {
         assertThat(Procs.withMarker(marker)).isEmpty();
         assertThat(Procs.await(SOON, () -> !openDescriptors().contains(pipe))).as("our end of %s closed", pipe).isTrue();
         assertThat(pm.running("holder")).isFalse();
+    }
+
+    /**
+     * Whether our end of a child's pipe stays open after the child exited, for what its
+     * descendants still write. True with the watcher's own pipes. The JDK's own pipe (the
+     * fallback) is closed by the JDK when the child exits: on JDK 17 only once a blocked reader
+     * has reached end of file, on JDK 25 at once, under the reader (seen in this test), so that
+     * what a descendant writes after the exit is lost there.
+     */
+    protected boolean keepsPipesAfterExit() {
+        return true;
     }
 
     /** Live (not zombie) processes in this process group. */
