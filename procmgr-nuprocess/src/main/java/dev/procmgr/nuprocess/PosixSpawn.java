@@ -42,18 +42,6 @@ final class PosixSpawn {
         return Holder.CAUSE;
     }
 
-    /**
-     * Spawns {@code argv} with the given pipe ends as fds 0, 1 and 2 (stderr onto the stdout pipe
-     * when {@code mergeStderr}).
-     *
-     * @return the child's pid
-     * @throws IOException with {@code error=<errno>, <reason>} when the exec fails
-     */
-    static int spawn(List<String> argv, Map<String, String> env, Path directory, boolean newSession, boolean mergeStderr,
-                     int stdinFd, int stdoutFd, int stderrFd) throws IOException {
-        return spawn(argv, environmentBlock(env), directory, newSession, mergeStderr, stdinFd, stdoutFd, stderrFd);
-    }
-
     /** {@code envp} for posix_spawn: {@code NAME=value} strings in native memory, reusable across spawns. */
     static StringArray environmentBlock(Map<String, String> env) {
         String[] envp = new String[env.size()];
@@ -64,7 +52,14 @@ final class PosixSpawn {
         return new StringArray(envp);
     }
 
-    /** As above, with an environment block made by {@link #environmentBlock} (only read by the spawn). */
+    /**
+     * Spawns {@code argv} with the given pipe ends as fds 0, 1 and 2 (stderr onto the stdout pipe
+     * when {@code mergeStderr}).
+     *
+     * @param envArray the environment, made by {@link #environmentBlock} (only read by the spawn)
+     * @return the child's pid
+     * @throws IOException with {@code error=<errno>, <reason>} when the exec fails
+     */
     static int spawn(List<String> argv, StringArray envArray, Path directory, boolean newSession, boolean mergeStderr,
                      int stdinFd, int stdoutFd, int stderrFd) throws IOException {
         Optional<String> cause = unavailabilityCause();
