@@ -55,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * which the I/O thread drains when the pipe has room. A writer that finds the queue full waits
  * for room for at most {@value #STDIN_WAIT_SECONDS} s, then gets an {@link IOException}.
  */
-final class NuLaunchedProcess extends NuAbstractProcessHandler implements LaunchedProcess {
+final class NuLaunchedProcess extends NuAbstractProcessHandler implements LaunchedProcess, PidfdExitWatcher.Watched {
 
     static final int STDIN_QUEUE_BYTES = 1 << 20;
     static final long STDIN_WAIT_SECONDS = 30;
@@ -380,7 +380,8 @@ final class NuLaunchedProcess extends NuAbstractProcessHandler implements Launch
      * The watcher read the exit status. Returns true when onExit is complete, false when it
      * waits for the pipes to reach end of file.
      */
-    boolean exitSeen(ExitStatus exitStatus) {
+    @Override
+    public boolean exitSeen(ExitStatus exitStatus) {
         boolean first = status.compareAndSet(null, exitStatus);
         if (first && nothingToDeliver && reapNow()) {
             exit.complete(exitStatus); // no output to wait for: no trip through NuProcess's I/O thread
@@ -411,7 +412,8 @@ final class NuLaunchedProcess extends NuAbstractProcessHandler implements Launch
     }
 
     /** NuProcess reaped the child before the watcher could read it; NuProcess's onExit follows. */
-    void exitReapedElsewhere() {
+    @Override
+    public void exitReapedElsewhere() {
         closeGate();
     }
 
@@ -422,7 +424,8 @@ final class NuLaunchedProcess extends NuAbstractProcessHandler implements Launch
      * exit 0 (ignored here) instead of calling {@code waitpid} on a pid that may have been reused
      * by then.
      */
-    void outputGraceExpired() {
+    @Override
+    public void outputGraceExpired() {
         ExitStatus s = status.get();
         if (s != null && !exit.isDone()) {
             log.debug("pid {} exited but its output pipes are still open (held by a descendant)", pid);

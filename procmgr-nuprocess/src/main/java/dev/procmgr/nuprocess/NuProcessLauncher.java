@@ -49,7 +49,9 @@ import org.slf4j.LoggerFactory;
  * <h2>What it does natively</h2>
  * Pipes only ({@link #supportsRedirects()} is false): the core asks for {@link StreamTarget.Pipe}
  * and {@link StdinSource.Null} or {@link StdinSource.Pipe}; {@link StreamTarget.Discard} is
- * drained and dropped.
+ * drained and dropped. A process with nothing piped (both streams discarded, stdin null) gets
+ * {@code /dev/null} instead and bypasses NuProcess ({@link UnpipedProcess}), on the
+ * {@code posix_spawn} path with the pidfd exit watch.
  *
  * <h2>Availability</h2>
  * Linux (and macOS through NuProcess's own launch, without the pidfd watch; untested). Checked
@@ -155,6 +157,10 @@ public final class NuProcessLauncher implements ProcessLauncher {
         OutputSink err = request.mergeStderr() ? out : sinkOf(request.stderr(), "stderr");
         boolean stdinPipe = stdinIsPipe(request.stdin());
         if (viaPosixSpawn) {
+            Optional<PidfdExitWatcher> w = watcher();
+            if (out == DISCARD && err == DISCARD && !stdinPipe && w.isPresent()) {
+                return spawnUnpiped(request, w.get());
+            }
             return spawn(request, out, err, stdinPipe);
         }
         List<String> argv = request.mergeStderr() ? withStderrOnStdout(request.command()) : request.command();
@@ -191,6 +197,16 @@ public final class NuProcessLauncher implements ProcessLauncher {
             throw new IOException("cannot start " + request.command() + ": " + PosixSpawn.withErrnoText(e.getMessage()), e);
         }
         return process;
+    }
+
+    /**
+     * Nothing to read or write: the child gets {@code /dev/null} for all three streams and
+     * NuProcess never sees it (no pipes, buffers or I/O-thread work for bytes that are dropped).
+     */
+    private LaunchedProcess spawnUnpiped(LaunchRequest request, PidfdExitWatcher w) throws IOException {
+        int pid = PosixSpawn.spawn(request.command(), environmentBlock(request.environment()), request.directory(),
+                request.newSession(), request.mergeStderr(), PosixSpawn.DEV_NULL, PosixSpawn.DEV_NULL, PosixSpawn.DEV_NULL);
+        return UnpipedProcess.watch(pid, request.command(), request.newSession(), w);
     }
 
     /**

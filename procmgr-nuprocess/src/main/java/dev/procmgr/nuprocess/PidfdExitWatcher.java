@@ -15,13 +15,14 @@ import org.slf4j.LoggerFactory;
  * Sees child exits at once: one pidfd per child ({@code pidfd_open}, Linux 5.3+), all in one
  * epoll set watched by one daemon thread, {@value #THREAD_NAME}, for any number of processes.
  * The exit status is read with {@code waitid(P_PIDFD, fd, WEXITED | WNOWAIT)}, which leaves the
- * zombie for NuProcess to reap, so NuProcess never {@code waitpid}s a pid that might have been
- * reused.
+ * zombie to whoever reaps it (NuProcess, or the process object itself), so nobody
+ * {@code waitpid}s a pid that might have been reused.
  *
  * <p>One instance per JVM (see {@link #shared()}), like NuProcess's own I/O threads: the thread
  * starts with the first watched process and then stays, parked in {@code epoll_wait}.
  *
- * <p>Callbacks into {@link NuLaunchedProcess} run on the watcher thread and never block.
+ * <p>Callbacks into the watched processes ({@link NuLaunchedProcess}, {@link UnpipedProcess}) run
+ * on the watcher thread and never block.
  */
 final class PidfdExitWatcher implements Runnable {
 
@@ -38,11 +39,30 @@ final class PidfdExitWatcher implements Runnable {
     private static final int MAX_EVENTS = 64;
 
     private final int epfd;
-    private final Map<Integer, NuLaunchedProcess> watched = new ConcurrentHashMap<>();
+    private final Map<Integer, Watched> watched = new ConcurrentHashMap<>();
     private final ArrayDeque<Grace> graces = new ArrayDeque<>(); // watcher thread only
     private Thread thread; // guarded by this
 
     private volatile long gateFdBudget;
+
+    /** A process whose exit this watcher reports; its callbacks run on the watcher thread and never block. */
+    interface Watched {
+        long pid();
+
+        /**
+         * The exit status, read while the child is still a zombie.
+         *
+         * @return true when the process's exit is complete, false when it waits for its output
+         *     (then {@link #outputGraceExpired()} follows after {@link #OUTPUT_GRACE_NANOS})
+         */
+        boolean exitSeen(ExitStatus status);
+
+        /** The child was reaped by someone else before its status could be read. */
+        void exitReapedElsewhere();
+
+        /** The output grace after {@link #exitSeen} returned false ran out. */
+        void outputGraceExpired();
+    }
 
     private PidfdExitWatcher(int epfd) {
         this.epfd = epfd;
@@ -73,7 +93,7 @@ final class PidfdExitWatcher implements Runnable {
      *
      * @return false when the pidfd could not be added (the caller still owns it)
      */
-    boolean watch(int pidfd, NuLaunchedProcess process) {
+    boolean watch(int pidfd, Watched process) {
         watched.put(pidfd, process);
         ensureThread();
         Memory event = new Memory(LinuxLibC.EPOLL_EVENT_SIZE);
@@ -83,7 +103,7 @@ final class PidfdExitWatcher implements Runnable {
         if (LinuxLibC.epoll_ctl(epfd, LinuxLibC.EPOLL_CTL_ADD, pidfd, event) != 0) {
             int errno = Native.getLastError();
             watched.remove(pidfd);
-            log.warn("cannot watch pid {} for exit (epoll_ctl errno {}); NuProcess reports its exit", process.pid(), errno);
+            log.warn("cannot watch pid {} for exit (epoll_ctl errno {})", process.pid(), errno);
             return false;
         }
         return true;
@@ -163,7 +183,7 @@ final class PidfdExitWatcher implements Runnable {
     }
 
     private void exited(int pidfd, Memory siginfo) {
-        NuLaunchedProcess process = watched.get(pidfd);
+        Watched process = watched.get(pidfd);
         if (process == null) {
             return;
         }
@@ -179,9 +199,9 @@ final class PidfdExitWatcher implements Runnable {
         LinuxLibC.close(pidfd);
         if (rc != 0) {
             if (errno != LinuxLibC.ECHILD) {
-                log.warn("waitid on pid {} failed (errno {}); NuProcess reports its exit", process.pid(), errno);
+                log.warn("waitid on pid {} failed (errno {})", process.pid(), errno);
             }
-            // ECHILD: NuProcess reaped it first; its onExit callback is on its way
+            // ECHILD: reaped first by NuProcess (its onExit callback is on its way) or by someone else
             process.exitReapedElsewhere();
             return;
         }
@@ -198,7 +218,7 @@ final class PidfdExitWatcher implements Runnable {
         return ExitStatus.exited(siStatus & 0xff);
     }
 
-    private record Grace(NuLaunchedProcess process, long deadline) {
+    private record Grace(Watched process, long deadline) {
     }
 
     private static final class Holder {

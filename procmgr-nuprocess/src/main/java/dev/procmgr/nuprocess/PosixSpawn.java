@@ -31,6 +31,10 @@ final class PosixSpawn {
     private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
     private static final short POSIX_SPAWN_SETSID = 0x80;
     private static final int ENOEXEC = 8;
+    private static final int O_RDONLY = 0;
+    private static final int O_WRONLY = 1;
+    /** In place of a descriptor: the child gets {@code /dev/null} there. */
+    static final int DEV_NULL = -1;
     private static final String SHELL = "/bin/sh";
     private static final int STRUCT_SIZE = 1024; // > sizeof(posix_spawnattr_t) (336), sizeof(file actions) (80)
 
@@ -53,8 +57,8 @@ final class PosixSpawn {
     }
 
     /**
-     * Spawns {@code argv} with the given pipe ends as fds 0, 1 and 2 (stderr onto the stdout pipe
-     * when {@code mergeStderr}).
+     * Spawns {@code argv} with the given pipe ends as fds 0, 1 and 2 ({@link #DEV_NULL} for
+     * {@code /dev/null}; stderr onto stdout when {@code mergeStderr}).
      *
      * @param envArray the environment, made by {@link #environmentBlock} (only read by the spawn)
      * @return the child's pid
@@ -73,9 +77,13 @@ final class PosixSpawn {
         try {
             check(Native.posix_spawnattr_init(attr), "posix_spawnattr_init", argv);
             try {
-                check(Native.posix_spawn_file_actions_adddup2(actions, stdinFd, 0), "adddup2", argv);
-                check(Native.posix_spawn_file_actions_adddup2(actions, stdoutFd, 1), "adddup2", argv);
-                check(Native.posix_spawn_file_actions_adddup2(actions, mergeStderr ? stdoutFd : stderrFd, 2), "adddup2", argv);
+                redirect(actions, stdinFd, 0, O_RDONLY, argv);
+                redirect(actions, stdoutFd, 1, O_WRONLY, argv);
+                if (mergeStderr) {
+                    check(Native.posix_spawn_file_actions_adddup2(actions, 1, 2), "adddup2", argv); // fd 1 is set by now
+                } else {
+                    redirect(actions, stderrFd, 2, O_WRONLY, argv);
+                }
                 check(Native.posix_spawn_file_actions_addchdir_np(actions, directory.toString()), "addchdir_np", argv);
                 check(Native.posix_spawn_file_actions_addclosefrom_np(actions, 3), "addclosefrom_np", argv);
                 short flags = (short) (POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | (newSession ? POSIX_SPAWN_SETSID : 0));
@@ -125,6 +133,15 @@ final class PosixSpawn {
         return message + ": error=" + errno + ", " + Native.strerror(errno);
     }
 
+    /** Makes {@code fd} of the child {@code target}, or {@code /dev/null} for {@link #DEV_NULL}. */
+    private static void redirect(Pointer actions, int fd, int target, int devNullFlags, List<String> argv) throws IOException {
+        if (fd == DEV_NULL) {
+            check(Native.posix_spawn_file_actions_addopen(actions, target, "/dev/null", devNullFlags, 0), "addopen", argv);
+        } else {
+            check(Native.posix_spawn_file_actions_adddup2(actions, fd, target), "adddup2", argv);
+        }
+    }
+
     private static void check(int rc, String call, List<String> argv) throws IOException {
         if (rc != 0) {
             throw new IOException("cannot start " + argv + ": " + call + " failed: error=" + rc + ", " + Native.strerror(rc));
@@ -140,6 +157,8 @@ final class PosixSpawn {
         static native int posix_spawn_file_actions_destroy(Pointer fa);
 
         static native int posix_spawn_file_actions_adddup2(Pointer fa, int fd, int newfd);
+
+        static native int posix_spawn_file_actions_addopen(Pointer fa, int fd, String path, int oflag, int mode);
 
         static native int posix_spawn_file_actions_addchdir_np(Pointer fa, String path);
 
