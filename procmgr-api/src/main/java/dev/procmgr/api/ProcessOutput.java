@@ -37,7 +37,21 @@ public interface ProcessOutput {
      *
      * @return a handle to stop the delivery
      */
-    Subscription follow(OutputListener listener);
+    default Subscription follow(OutputListener listener) {
+        return follow(listener, 0);
+    }
+
+    /**
+     * Like {@link #follow(OutputListener)}, but first delivers the last {@code lastLines} lines of
+     * each stream still in the capture buffer (as {@link #lines(Stream, int)} would return them),
+     * then every line written from now on: no line is lost or delivered twice in between, which
+     * a call of {@code lines} before or after {@code follow} cannot promise. Within a stream,
+     * lines arrive in order; the order between the two streams is not defined.
+     *
+     * @throws IllegalArgumentException when {@code lastLines} is negative
+     * @return a handle to stop the delivery
+     */
+    Subscription follow(OutputListener listener, int lastLines);
 
     /** A line listener registered with {@link #follow}. */
     interface Subscription extends AutoCloseable {

@@ -20,6 +20,8 @@ final class ControlHandler implements ControlServer.Handler {
 
     /** Lines a {@code logs -f} client may fall behind before lines are dropped for it. */
     static final int FOLLOW_QUEUE = 10_000;
+    /** How long a followed line waits for room in a slow client's queue before it is dropped (counted). */
+    static final long FOLLOW_WAIT_MS = 1_000;
 
     private final Supervisor supervisor;
     private final ConfigLoader loader;
@@ -155,18 +157,24 @@ final class ControlHandler implements ControlServer.Handler {
         }
         BlockingQueue<String> queue = new ArrayBlockingQueue<>(FOLLOW_QUEUE);
         AtomicLong dropped = new AtomicLong();
-        AutoCloseable sub;
+        ProcessOutput.Subscription sub;
         try {
-            sub = supervisor.follow(tag, (t, s, line) -> {
-                if (s == stream && !queue.offer(line)) {
-                    dropped.incrementAndGet();
+            // the last n lines come first through the listener, then the new ones: none twice
+            sub = supervisor.follow(tag, n, (t, s, line) -> {
+                try {
+                    // on the subscription's own thread: waiting here for a slow client holds up no one
+                    if (s == stream && !queue.offer(line, FOLLOW_WAIT_MS, TimeUnit.MILLISECONDS)) {
+                        dropped.incrementAndGet();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
             });
         } catch (UnsupportedOperationException e) {
             throw new CliException(ExitCodes.FAILURE, "logs -f is not supported by this process manager");
         }
         try {
-            session.send(lines(supervisor.lines(tag, n, stream)).put("following", true));
+            session.send(lines(List.of()).put("following", true));
             List<String> batch = new ArrayList<>();
             long reported = 0;
             while (!session.serverClosed() && !supervisor.isClosed()) {
@@ -183,7 +191,7 @@ final class ControlHandler implements ControlServer.Handler {
                 for (String line : batch) {
                     session.send(json.createObjectNode().put("line", line));
                 }
-                long d = dropped.get();
+                long d = dropped.get() + sub.dropped();
                 if (d != reported) {
                     session.send(json.createObjectNode().put("dropped", d - reported));
                     reported = d;
@@ -193,11 +201,7 @@ final class ControlHandler implements ControlServer.Handler {
             Thread.currentThread().interrupt();
         } finally {
             session.end();
-            try {
-                sub.close();
-            } catch (Exception ignored) {
-                // a follower handle does not fail
-            }
+            sub.close();
         }
     }
 

@@ -103,14 +103,12 @@ final class Supervisor implements AutoCloseable {
     private static final class Program {
         final String tag;
         final ReentrantLock lock = new ReentrantLock();
-        final List<OutputListener> followers = new CopyOnWriteArrayList<>();
+        final List<Follower> followers = new CopyOnWriteArrayList<>();
         volatile ProgramConfig config;
         volatile boolean fromFile;
         volatile ProcessContainer container;
         volatile String startError;
         volatile boolean removed;
-        ProcessContainer followed;
-        ProcessOutput.Subscription subscription;
 
         Program(String tag, ProgramConfig config, boolean fromFile) {
             this.tag = tag;
@@ -494,41 +492,87 @@ final class Supervisor implements AutoCloseable {
     }
 
     /**
-     * Delivers the program's new output lines to the listener, across restarts and re-starts,
+     * Delivers the last {@code lastLines} captured lines of each stream of the program's current
+     * run, then its new lines, to the listener (each line once), across restarts and re-starts,
      * until the returned handle is closed or the program is removed.
      */
-    AutoCloseable follow(String tag, OutputListener listener) {
+    ProcessOutput.Subscription follow(String tag, int lastLines, OutputListener listener) {
         Program p = program(tag);
+        Follower f = new Follower(listener);
         p.lock.lock();
         try {
-            p.followers.add(listener);
-            resubscribe(p);
+            p.followers.add(f);
+            if (p.container != null) {
+                f.follow(p.container, lastLines);
+            }
         } finally {
             p.lock.unlock();
         }
-        return () -> p.followers.remove(listener);
+        return new ProcessOutput.Subscription() {
+            @Override
+            public long dropped() {
+                return f.dropped();
+            }
+
+            @Override
+            public void close() {
+                p.lock.lock();
+                try {
+                    p.followers.remove(f);
+                    f.unfollow();
+                } finally {
+                    p.lock.unlock();
+                }
+            }
+        };
     }
 
-    /** Subscribes the program's followers to its current container; the caller holds its lock. */
-    private void resubscribe(Program p) {
+    /** Moves the program's followers to its current container (new lines only); the caller holds its lock. */
+    private static void resubscribe(Program p) {
         ProcessContainer c = p.container;
-        if (p.followers.isEmpty() || c == null || p.followed == c) {
+        if (c == null) {
             return;
         }
-        unsubscribe(p);
-        p.subscription = c.output().follow((t, s, line) -> {
-            for (OutputListener f : p.followers) {
-                f.onLine(t, s, line);
+        for (Follower f : p.followers) {
+            if (f.followed != c) {
+                f.follow(c, 0);
             }
-        });
-        p.followed = c;
+        }
     }
 
     private static void unsubscribe(Program p) {
-        if (p.subscription != null) {
-            p.subscription.close();
-            p.subscription = null;
-            p.followed = null;
+        p.followers.forEach(Follower::unfollow);
+    }
+
+    /** One {@code logs -f} client: its subscription to the program's current container. */
+    private static final class Follower {
+        final OutputListener listener;
+        ProcessContainer followed; // guarded by the program's lock
+        ProcessOutput.Subscription subscription; // guarded by the program's lock
+        private volatile long droppedBefore; // by subscriptions of earlier containers
+
+        Follower(OutputListener listener) {
+            this.listener = listener;
+        }
+
+        void follow(ProcessContainer c, int lastLines) {
+            unfollow();
+            subscription = c.output().follow(listener, lastLines);
+            followed = c;
+        }
+
+        void unfollow() {
+            if (subscription != null) {
+                subscription.close();
+                droppedBefore += subscription.dropped();
+                subscription = null;
+                followed = null;
+            }
+        }
+
+        long dropped() {
+            ProcessOutput.Subscription s = subscription;
+            return droppedBefore + (s == null ? 0 : s.dropped());
         }
     }
 

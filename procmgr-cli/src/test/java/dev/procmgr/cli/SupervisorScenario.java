@@ -113,6 +113,17 @@ final class SupervisorScenario {
                 "--socket", socket.toString()}, Map.of(), new PrintWriter(followed, true), new PrintWriter(new StringWriter(), true))));
         follower.start();
         await("logs -f prints new lines", () -> followed.toString().lines().filter(l -> l.startsWith("tick ")).count() >= 3);
+        StringWriter backlog = new StringWriter();
+        Thread follower2 = new Thread(() -> Main.run(new String[] {"logs", "ticker", "-f", "-n", "2", "--socket",
+                socket.toString()}, Map.of(), new PrintWriter(backlog, true), new PrintWriter(new StringWriter(), true)));
+        follower2.setDaemon(true);
+        follower2.start();
+        await("logs -f -n 2: the last two lines, then the new ones", () -> backlog.toString().lines().count() >= 5);
+        java.util.List<Integer> ticks = backlog.toString().lines().limit(5).map(l -> Integer.parseInt(l.substring("tick ".length())))
+                .toList();
+        for (int i = 1; i < ticks.size(); i++) {
+            assertThat(ticks.get(i)).as("followed lines %s: each once, none missing", ticks).isEqualTo(ticks.get(0) + i);
+        }
 
         // add / remove
         Cli.Result added = at(socket, "add", "web", "--restart", "on-failure", "--stop-timeout", "2s", "-e", "WHO=web",

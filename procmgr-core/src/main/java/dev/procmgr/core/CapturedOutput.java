@@ -24,7 +24,15 @@ final class CapturedOutput implements ProcessOutput {
     }
 
     @Override
-    public Subscription follow(OutputListener listener) {
-        return followers.add(Objects.requireNonNull(listener, "listener is null"));
+    public Subscription follow(OutputListener listener, int lastLines) {
+        Objects.requireNonNull(listener, "listener is null");
+        if (lastLines < 0) {
+            throw new IllegalArgumentException("lastLines is negative: " + lastLines);
+        }
+        Followers.Sub sub = followers.register(listener);
+        stdout.attach(sub, lastLines);
+        stderr.attach(sub, lastLines);
+        sub.start();
+        return sub;
     }
 }

@@ -2,6 +2,8 @@ package dev.procmgr.core;
 
 import dev.procmgr.api.OutputListener;
 import dev.procmgr.api.ProcessOutput;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -37,21 +39,28 @@ final class Followers {
         return !subs.isEmpty();
     }
 
-    ProcessOutput.Subscription add(OutputListener listener) {
+    /**
+     * A new subscription that takes no line until its streams are {@linkplain Sub#open opened}
+     * and that delivers nothing until {@linkplain Sub#start started}.
+     */
+    Sub register(OutputListener listener) {
         Sub s = new Sub(listener);
         subs.add(s);
-        s.thread.start();
         return s;
     }
 
     private record Line(ProcessOutput.Stream stream, String text) {
     }
 
-    private final class Sub implements ProcessOutput.Subscription {
+    /** One follower: its backlog, then a bounded queue of new lines, delivered on its own thread. */
+    final class Sub implements ProcessOutput.Subscription {
         private final OutputListener listener;
         private final BlockingQueue<Line> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
         private final AtomicLong dropped = new AtomicLong();
         private final Thread thread;
+        /** Lines that were captured before the subscription; written before start, read by the thread. */
+        private final List<Line> backlog = new ArrayList<>();
+        private volatile int openStreams; // bit per stream: new lines of it are taken
         private volatile boolean closed;
 
         Sub(OutputListener listener) {
@@ -60,13 +69,35 @@ final class Followers {
             thread.setDaemon(true);
         }
 
+        /** Takes the stream's new lines from now on, after these earlier ones; before {@link #start}. */
+        void open(ProcessOutput.Stream stream, List<String> earlier) {
+            for (String line : earlier) {
+                backlog.add(new Line(stream, line));
+            }
+            openStreams |= 1 << stream.ordinal();
+        }
+
+        void start() {
+            thread.start();
+        }
+
         void offer(ProcessOutput.Stream stream, String line) {
-            if (!closed && !queue.offer(new Line(stream, line))) {
+            if (closed || (openStreams & (1 << stream.ordinal())) == 0) {
+                return;
+            }
+            if (!queue.offer(new Line(stream, line))) {
                 dropped.incrementAndGet();
             }
         }
 
         private void deliver() {
+            for (Line l : backlog) {
+                if (closed) {
+                    return;
+                }
+                deliver(l);
+            }
+            backlog.clear();
             while (!closed) {
                 Line l;
                 try {
@@ -74,14 +105,17 @@ final class Followers {
                 } catch (InterruptedException e) {
                     return;
                 }
-                if (l == null) {
-                    continue;
+                if (l != null) {
+                    deliver(l);
                 }
-                try {
-                    listener.onLine(tag, l.stream(), l.text());
-                } catch (RuntimeException e) {
-                    LOG.warn("output listener of '{}' threw; line skipped", tag, e);
-                }
+            }
+        }
+
+        private void deliver(Line l) {
+            try {
+                listener.onLine(tag, l.stream(), l.text());
+            } catch (RuntimeException e) {
+                LOG.warn("output listener of '{}' threw; line skipped", tag, e);
             }
         }
 

@@ -88,6 +88,21 @@ final class StreamChannel implements AutoCloseable {
         }
     }
 
+    /**
+     * Opens this stream to a new follower, with the last {@code n} captured lines as its backlog:
+     * under the ring's lock, which {@link #onLine} holds while it offers a line to the followers,
+     * so a line is either in the backlog or offered afterwards, never both or neither.
+     */
+    void attach(Followers.Sub sub, int n) {
+        if (ring == null) {
+            sub.open(stream, List.of());
+            return;
+        }
+        synchronized (ring) {
+            sub.open(stream, lastLines(n));
+        }
+    }
+
     private void onLine(String line) {
         if (ring != null) {
             synchronized (ring) {
@@ -95,12 +110,14 @@ final class StreamChannel implements AutoCloseable {
                     ring.removeFirst();
                 }
                 ring.addLast(line);
+                followers.offer(stream, line); // under the lock: see attach
             }
+        } else {
+            followers.offer(stream, line);
         }
         if (lineLog != null) {
             lineLog.atLevel(lineLevel).log("[{}] {}", stream == ProcessOutput.Stream.STDOUT ? "out" : "err", line);
         }
-        followers.offer(stream, line);
     }
 
     /**

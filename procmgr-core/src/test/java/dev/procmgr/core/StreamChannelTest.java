@@ -87,7 +87,9 @@ class StreamChannelTest {
                 OutputSpec.file(dir.resolve("late.log")), followers)) {
             StreamChannel.RunSink sink = ch.openRunSink();
             sink.write(ascii("before\nhalf "));
-            try (ProcessOutput.Subscription s = followers.add((tag, stream, line) -> seen.add(line))) {
+            try (Followers.Sub s = followers.register((tag, stream, line) -> seen.add(line))) {
+                ch.attach(s, 0);
+                s.start();
                 sink.write(ascii("a line\nafter\ntail"));
                 sink.close();
                 assertThat(CoreTestSupport.eventually(() -> seen.size() == 3)).isTrue();

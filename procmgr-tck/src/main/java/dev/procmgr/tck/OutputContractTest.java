@@ -171,6 +171,56 @@ public abstract class OutputContractTest extends AbstractBackendTest {
         }
     }
 
+    /**
+     * {@code follow(listener, n)} while the child writes: the last n captured lines, then the new
+     * ones, each line exactly once and in order (a {@code lines()} call next to {@code follow()}
+     * could repeat or miss the lines written in between).
+     */
+    @Test
+    void followWithBacklogNeitherLosesNorRepeatsALine() throws Exception {
+        ProcessManager pm = newManager();
+        ProcessContainer c = pm.create("backlog", ProcessSpec.builder("cat").stdin(StdinSpec.pipe()).build());
+        int total = 5_000; // fewer than a follower's queue holds: nothing may be dropped, however slow this machine
+        java.util.Queue<Integer> arrived = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        Subscription s;
+        try (OutputStream in = c.stdin()) {
+            StringBuilder b = new StringBuilder();
+            for (int i = 1; i <= total; i++) {
+                b.append(i).append('\n');
+                if (i == 100) { // some lines captured before anyone follows
+                    in.write(b.toString().getBytes(StandardCharsets.UTF_8));
+                    b.setLength(0);
+                    assertThat(Procs.await(SOON, () -> c.output().lines(Stream.STDOUT, 1).contains("100"))).isTrue();
+                }
+            }
+            byte[] rest = b.toString().getBytes(StandardCharsets.UTF_8);
+            Thread writer = new Thread(() -> {
+                try {
+                    for (int off = 0; off < rest.length; off += 512) { // small writes: lines arrive while we subscribe
+                        in.write(rest, off, Math.min(512, rest.length - off));
+                        in.flush();
+                    }
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            writer.start();
+            s = c.output().follow((tag, stream, line) -> arrived.add(Integer.parseInt(line)), 50);
+            writer.join();
+        }
+        try (s) {
+            assertThat(c.onExit().join().success()).isTrue();
+            assertThat(Procs.await(SOON, () -> arrived.contains(total))).as("last line").isTrue();
+            assertThat(s.dropped()).isZero();
+            List<Integer> got = List.copyOf(arrived);
+            int first = got.get(0);
+            assertThat(first).as("the backlog starts at or before line 100 + what came before the call").isGreaterThanOrEqualTo(51);
+            for (int i = 0; i < got.size(); i++) {
+                assertThat(got.get(i)).as("line %d of the follower", i).isEqualTo(first + i);
+            }
+        }
+    }
+
     /** A listener that never returns drops lines; the child and other processes go on. */
     @Test
     void slowFollowerNeverStallsAnyone() {
