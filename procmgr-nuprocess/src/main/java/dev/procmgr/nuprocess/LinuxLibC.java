@@ -85,6 +85,19 @@ final class LinuxLibC {
     /** {@code struct rlimit}: two {@code rlim_t} (64-bit on every 64-bit Linux). */
     static native int getrlimit(int resource, Pointer rlim);
 
+    /**
+     * Sends the signal; a process already gone (ESRCH) is fine, any other failure is logged. The
+     * caller makes sure the pid is still its child's (not reaped).
+     */
+    static void sendSignal(int pid, dev.procmgr.api.Signal signal) {
+        if (kill(pid, signal.number()) != 0) {
+            int errno = Native.getLastError();
+            if (errno != ESRCH) {
+                org.slf4j.LoggerFactory.getLogger(LinuxLibC.class).warn("kill({}, {}) failed, errno {}", pid, signal, errno);
+            }
+        }
+    }
+
     /** {@code pidfd_open(pid, 0)}: a pidfd, or -1 with errno set. */
     static int pidfdOpen(int pid) {
         return (int) syscall(SYS_PIDFD_OPEN, pid, 0);

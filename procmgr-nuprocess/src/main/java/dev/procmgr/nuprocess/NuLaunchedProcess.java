@@ -135,12 +135,7 @@ final class NuLaunchedProcess extends NuAbstractProcessHandler implements Launch
         if (!isAlive()) {
             return;
         }
-        if (LinuxLibC.kill(pid, signal.number()) != 0) {
-            int errno = Native.getLastError();
-            if (errno != LinuxLibC.ESRCH) {
-                log.warn("kill({}, {}) failed, errno {}", pid, signal, errno);
-            }
-        }
+        LinuxLibC.sendSignal(pid, signal);
     }
 
     @Override

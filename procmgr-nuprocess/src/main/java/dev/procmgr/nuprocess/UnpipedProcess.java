@@ -82,12 +82,7 @@ final class UnpipedProcess implements LaunchedProcess, PidfdExitWatcher.Watched 
         if (reaped) {
             return;
         }
-        if (LinuxLibC.kill(pid, signal.number()) != 0) {
-            int errno = Native.getLastError();
-            if (errno != LinuxLibC.ESRCH) {
-                log.warn("kill({}, {}) failed, errno {}", pid, signal, errno);
-            }
-        }
+        LinuxLibC.sendSignal(pid, signal);
     }
 
     @Override
