@@ -2,6 +2,8 @@ package dev.procmgr.jdk;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
+import dev.procmgr.linux.Epoll;
+import dev.procmgr.linux.LibC;
 import dev.procmgr.spi.OutputSink;
 import java.io.File;
 import java.util.ArrayList;
@@ -46,7 +48,7 @@ final class ChildWatcher implements Runnable {
     /** How long one exit may hold the watcher while the reaper records it; later ones are polled. */
     private static final long REAPER_WAIT_MICROS = 2_000;
 
-    private final int epfd;
+    private final Epoll epoll;
     private final Map<Integer, Object> watched = new ConcurrentHashMap<>(); // fd -> Exit or Pump
     private final List<Exit> unrecorded = new ArrayList<>(); // watcher thread only
     private final Memory readBuffer = new Memory(READ_SIZE); // watcher thread only
@@ -75,17 +77,17 @@ final class ChildWatcher implements Runnable {
 
         /** After the launch, successful or not: the child has its own description now. */
         void closeParentEnd() {
-            LinuxCalls.close(writeFd);
+            LibC.close(writeFd);
         }
 
         /** The launch failed: nothing will be read. */
         void discard() {
-            LinuxCalls.close(readFd);
+            LibC.close(readFd);
         }
     }
 
-    private ChildWatcher(int epfd) {
-        this.epfd = epfd;
+    private ChildWatcher(Epoll epoll) {
+        this.epoll = epoll;
     }
 
     /** The JVM's watcher, or empty (logged once) where pidfd or epoll is missing. */
@@ -103,7 +105,7 @@ final class ChildWatcher implements Runnable {
 
     /** Empty when the process cannot be watched (no pidfd: already reaped, or out of descriptors). */
     Optional<CompletableFuture<Process>> watchExit(Process process) {
-        int fd = LinuxCalls.pidfdOpen(process.pid());
+        int fd = LibC.pidfdOpen(process.pid());
         if (fd < 0) {
             // ESRCH: the reaper was faster and the code is (about to be) recorded; EMFILE: at the
             // descriptor limit, the JDK's thread per exit is the way left
@@ -122,13 +124,13 @@ final class ChildWatcher implements Runnable {
             return Optional.empty();
         }
         int[] fds = new int[2];
-        if (LinuxCalls.pipe2(fds, LinuxCalls.O_CLOEXEC) != 0) {
+        if (LibC.pipe2(fds, LibC.O_CLOEXEC) != 0) {
             return Optional.empty();
         }
         // only our read end is non-blocking: the child's end is a description of its own
-        if (LinuxCalls.fcntl(fds[0], LinuxCalls.F_SETFL, LinuxCalls.O_NONBLOCK) != 0) {
-            LinuxCalls.close(fds[0]);
-            LinuxCalls.close(fds[1]);
+        if (LibC.fcntl(fds[0], LibC.F_SETFL, LibC.O_NONBLOCK) != 0) {
+            LibC.close(fds[0]);
+            LibC.close(fds[1]);
             return Optional.empty();
         }
         return Optional.of(new Pipe(fds[0], fds[1]));
@@ -138,7 +140,7 @@ final class ChildWatcher implements Runnable {
     void pump(Pipe pipe, OutputSink sink) {
         if (!add(pipe.readFd, new Pump(pipe.readFd, sink))) {
             // cannot happen short of a kernel out of memory; the child would block on a full pipe
-            LinuxCalls.close(pipe.readFd);
+            LibC.close(pipe.readFd);
             LOG.error("cannot watch an output pipe (epoll_ctl errno {}); its output is lost", Native.getLastError());
             sink.close();
         }
@@ -147,14 +149,10 @@ final class ChildWatcher implements Runnable {
     private boolean add(int fd, Object what) {
         watched.put(fd, what);
         ensureThread();
-        // struct epoll_event as ints on the stack of the call (no native allocation per process)
-        int[] event = new int[LinuxCalls.EPOLL_EVENT_SIZE / Integer.BYTES];
-        event[0] = LinuxCalls.EPOLLIN;
-        event[LinuxCalls.EPOLL_EVENT_DATA / Integer.BYTES] = fd;
-        if (LinuxCalls.epoll_ctl(epfd, LinuxCalls.EPOLL_CTL_ADD, fd, event) != 0) {
+        if (!epoll.add(fd)) {
             watched.remove(fd);
             if (what instanceof Exit) {
-                LinuxCalls.close(fd);
+                LibC.close(fd);
             }
             return false;
         }
@@ -171,13 +169,13 @@ final class ChildWatcher implements Runnable {
 
     @Override
     public void run() {
-        Memory events = new Memory((long) LinuxCalls.EPOLL_EVENT_SIZE * MAX_EVENTS);
+        int[] ready = new int[MAX_EVENTS];
         while (true) {
             try {
-                int n = LinuxCalls.epoll_wait(epfd, events, MAX_EVENTS, unrecorded.isEmpty() ? -1 : 1);
+                int n = epoll.await(ready, unrecorded.isEmpty() ? -1 : 1);
                 if (n < 0) {
                     int errno = Native.getLastError();
-                    if (errno != LinuxCalls.EINTR) {
+                    if (errno != LibC.EINTR) {
                         LOG.error("epoll_wait failed (errno {}); retrying", errno);
                         Thread.sleep(10);
                     }
@@ -186,13 +184,13 @@ final class ChildWatcher implements Runnable {
                 // output first: an exit completes only after its output, so let it be read
                 List<Exit> exits = new ArrayList<>();
                 for (int i = 0; i < n; i++) {
-                    int fd = events.getInt((long) i * LinuxCalls.EPOLL_EVENT_SIZE + LinuxCalls.EPOLL_EVENT_DATA);
+                    int fd = ready[i];
                     Object what = watched.get(fd);
                     if (what instanceof Pump p) {
                         read(p);
                     } else if (what instanceof Exit e) {
                         forget(fd);
-                        LinuxCalls.close(fd);
+                        LibC.close(fd);
                         exits.add(e);
                     }
                 }
@@ -208,12 +206,12 @@ final class ChildWatcher implements Runnable {
 
     private void forget(int fd) {
         watched.remove(fd);
-        LinuxCalls.epoll_ctl(epfd, LinuxCalls.EPOLL_CTL_DEL, fd, (int[]) null);
+        epoll.remove(fd);
     }
 
     private void read(Pump p) {
         for (int i = 0; i < READS_PER_EVENT; i++) {
-            long got = LinuxCalls.read(p.fd, readBuffer, READ_SIZE);
+            long got = LibC.read(p.fd, readBuffer, READ_SIZE);
             if (got > 0) {
                 try {
                     p.sink.write(readBuffer.getByteBuffer(0, got));
@@ -224,14 +222,14 @@ final class ChildWatcher implements Runnable {
             }
             if (got < 0) {
                 int errno = Native.getLastError();
-                if (errno == LinuxCalls.EAGAIN || errno == LinuxCalls.EINTR) {
+                if (errno == LibC.EAGAIN || errno == LibC.EINTR) {
                     return; // drained for now; epoll says when there is more
                 }
                 LOG.warn("reading an output pipe failed (errno {}); closing it", errno);
             }
             // end of file (or a broken pipe): every writer is gone
             forget(p.fd);
-            LinuxCalls.close(p.fd);
+            LibC.close(p.fd);
             try {
                 p.sink.close();
             } catch (RuntimeException e) {
@@ -265,30 +263,27 @@ final class ChildWatcher implements Runnable {
 
         private static Optional<ChildWatcher> create() {
             String cause = null;
-            int epfd = -1;
+            Epoll epoll = null;
             try {
                 if (!com.sun.jna.Platform.isLinux()) {
                     cause = "not Linux";
                 } else {
-                    int fd = LinuxCalls.pidfdOpen(ProcessHandle.current().pid());
+                    int fd = LibC.pidfdOpen(ProcessHandle.current().pid());
                     if (fd < 0) {
                         cause = "pidfd_open failed, errno " + Native.getLastError() + " (Linux 5.3+ needed)";
                     } else {
-                        LinuxCalls.close(fd);
-                        epfd = LinuxCalls.epoll_create1(LinuxCalls.EPOLL_CLOEXEC);
-                        if (epfd < 0) {
-                            cause = "epoll_create1 failed, errno " + Native.getLastError();
-                        }
+                        LibC.close(fd);
+                        epoll = Epoll.create();
                     }
                 }
-            } catch (Throwable t) {
-                cause = "JNA cannot call libc: " + t;
+            } catch (Throwable t) { // IOException from epoll_create1, LinkageError where JNA cannot bind libc
+                cause = t instanceof java.io.IOException ? t.getMessage() : "JNA cannot call libc: " + t;
             }
             if (cause != null) {
                 LOG.info("pidfd/epoll child watch unavailable ({}); a thread per exit and per piped stream instead", cause);
                 return Optional.empty();
             }
-            return Optional.of(new ChildWatcher(epfd));
+            return Optional.of(new ChildWatcher(epoll));
         }
     }
 }

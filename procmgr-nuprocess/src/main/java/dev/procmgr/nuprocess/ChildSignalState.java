@@ -3,6 +3,7 @@ package dev.procmgr.nuprocess;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
+import dev.procmgr.linux.LibC;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,9 +34,9 @@ final class ChildSignalState {
 
     /** Initializes NuProcess's Linux process class, keeping the JVM's SIGPIPE disposition. Once per JVM. */
     static synchronized void initializeNuProcess() {
-        Memory before = new Memory(LinuxLibC.SIGACTION_SIZE);
+        Memory before = new Memory(LibC.SIGACTION_SIZE);
         before.clear();
-        boolean saved = LinuxLibC.sigaction(LinuxLibC.SIGPIPE, Pointer.NULL, before) == 0;
+        boolean saved = LibC.sigaction(LibC.SIGPIPE, Pointer.NULL, before) == 0;
         try {
             Class.forName(LINUX_PROCESS, true, ChildSignalState.class.getClassLoader());
         } catch (ClassNotFoundException e) {
@@ -50,7 +51,7 @@ final class ChildSignalState {
             log.info("SIGPIPE was already ignored in this JVM; children start with SIGPIPE ignored");
             return;
         }
-        if (LinuxLibC.sigaction(LinuxLibC.SIGPIPE, before, Pointer.NULL) != 0) {
+        if (LibC.sigaction(LibC.SIGPIPE, before, Pointer.NULL) != 0) {
             log.warn("cannot restore the SIGPIPE disposition (errno {}); children start with SIGPIPE ignored",
                     Native.getLastError());
         }
@@ -58,17 +59,17 @@ final class ChildSignalState {
 
     /** Runs the launch with an empty signal mask on this thread, so the child inherits none. */
     static void launchWithCleanMask(Runnable launch) {
-        Memory empty = new Memory(LinuxLibC.SIGSET_SIZE);
+        Memory empty = new Memory(LibC.SIGSET_SIZE);
         empty.clear();
-        Memory old = new Memory(LinuxLibC.SIGSET_SIZE);
-        if (LinuxLibC.pthread_sigmask(LinuxLibC.SIG_SETMASK, empty, old) != 0) {
+        Memory old = new Memory(LibC.SIGSET_SIZE);
+        if (LibC.pthread_sigmask(LibC.SIG_SETMASK, empty, old) != 0) {
             launch.run(); // cannot change it: launch anyway, with the inherited mask
             return;
         }
         try {
             launch.run();
         } finally {
-            LinuxLibC.pthread_sigmask(LinuxLibC.SIG_SETMASK, old, Pointer.NULL);
+            LibC.pthread_sigmask(LibC.SIG_SETMASK, old, Pointer.NULL);
         }
     }
 }

@@ -7,6 +7,7 @@ import com.zaxxer.nuprocess.internal.BasePosixProcess;
 import com.zaxxer.nuprocess.internal.ReferenceCountedFileDescriptor;
 import dev.procmgr.api.ExitStatus;
 import dev.procmgr.api.Signal;
+import dev.procmgr.linux.LibC;
 import dev.procmgr.spi.LaunchedProcess;
 import dev.procmgr.spi.OutputSink;
 import java.io.IOException;
@@ -135,7 +136,7 @@ final class NuLaunchedProcess extends NuAbstractProcessHandler implements Launch
         if (!isAlive()) {
             return;
         }
-        LinuxLibC.sendSignal(pid, signal);
+        Kill.send(pid, signal);
     }
 
     @Override
@@ -204,7 +205,7 @@ final class NuLaunchedProcess extends NuAbstractProcessHandler implements Launch
     }
 
     private void watchExit(PidfdExitWatcher w) {
-        int pidfd = LinuxLibC.pidfdOpen(pid);
+        int pidfd = LibC.pidfdOpen(pid);
         if (pidfd < 0) {
             int errno = Native.getLastError();
             if (PIDFD_WARNED.compareAndSet(false, true)) {
@@ -216,7 +217,7 @@ final class NuLaunchedProcess extends NuAbstractProcessHandler implements Launch
             openGate();
         }
         if (!w.watch(pidfd, this)) {
-            LinuxLibC.close(pidfd);
+            LibC.close(pidfd);
             closeGate();
         }
     }
@@ -232,7 +233,7 @@ final class NuLaunchedProcess extends NuAbstractProcessHandler implements Launch
             if (fd < 0) {
                 return;
             }
-            int g = LinuxLibC.open("/proc/self/fd/" + fd, LinuxLibC.O_WRONLY | LinuxLibC.O_NONBLOCK | LinuxLibC.O_CLOEXEC);
+            int g = LibC.open("/proc/self/fd/" + fd, LibC.O_WRONLY | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
             if (g < 0) {
                 int errno = Native.getLastError();
                 if (GATE_WARNED.compareAndSet(false, true)) {
@@ -250,7 +251,7 @@ final class NuLaunchedProcess extends NuAbstractProcessHandler implements Launch
     private void closeGate() {
         int g = gate.getAndSet(-1);
         if (g >= 0) {
-            LinuxLibC.close(g);
+            LibC.close(g);
         }
     }
 
@@ -316,12 +317,12 @@ final class NuLaunchedProcess extends NuAbstractProcessHandler implements Launch
         if (!started || gate.get() >= 0 || status.get() != null || !com.sun.jna.Platform.isLinux()) {
             return;
         }
-        com.sun.jna.Memory info = LinuxLibC.newSiginfo();
+        com.sun.jna.Memory info = LibC.newSiginfo();
         info.clear();
-        int rc = LinuxLibC.waitid(LinuxLibC.P_PID, pid, info, LinuxLibC.WEXITED | LinuxLibC.WNOWAIT | LinuxLibC.WNOHANG);
-        if (rc == 0 && info.getInt(LinuxLibC.SIGINFO_PID) == pid) {
-            ExitStatus s = PidfdExitWatcher.toExitStatus(info.getInt(LinuxLibC.SIGINFO_CODE),
-                    info.getInt(LinuxLibC.SIGINFO_STATUS));
+        int rc = LibC.waitid(LibC.P_PID, pid, info, LibC.WEXITED | LibC.WNOWAIT | LibC.WNOHANG);
+        if (rc == 0 && info.getInt(LibC.SIGINFO_PID) == pid) {
+            ExitStatus s = PidfdExitWatcher.toExitStatus(info.getInt(LibC.SIGINFO_CODE),
+                    info.getInt(LibC.SIGINFO_STATUS));
             if (status.compareAndSet(null, s)) {
                 arrive();
             }
@@ -401,7 +402,7 @@ final class NuLaunchedProcess extends NuAbstractProcessHandler implements Launch
             return false;
         }
         ((BasePosixProcess) nuProcess).cleanlyExitedBeforeProcess.set(true);
-        LinuxLibC.waitid(LinuxLibC.P_PID, pid, LinuxLibC.newSiginfo(), LinuxLibC.WEXITED | LinuxLibC.WNOHANG);
+        LibC.waitid(LibC.P_PID, pid, LibC.newSiginfo(), LibC.WEXITED | LibC.WNOHANG);
         closeGate();
         return true;
     }
@@ -426,8 +427,8 @@ final class NuLaunchedProcess extends NuAbstractProcessHandler implements Launch
             log.debug("pid {} exited but its output pipes are still open (held by a descendant)", pid);
             if (nuProcess instanceof BasePosixProcess) {
                 ((BasePosixProcess) nuProcess).cleanlyExitedBeforeProcess.set(true);
-                com.sun.jna.Memory info = LinuxLibC.newSiginfo();
-                LinuxLibC.waitid(LinuxLibC.P_PID, pid, info, LinuxLibC.WEXITED | LinuxLibC.WNOHANG);
+                com.sun.jna.Memory info = LibC.newSiginfo();
+                LibC.waitid(LibC.P_PID, pid, info, LibC.WEXITED | LibC.WNOHANG);
             }
             exit.complete(s); // reaped first, as on every other path
         }

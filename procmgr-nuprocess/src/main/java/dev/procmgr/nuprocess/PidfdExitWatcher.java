@@ -2,6 +2,8 @@ package dev.procmgr.nuprocess;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
+import dev.procmgr.linux.Epoll;
+import dev.procmgr.linux.LibC;
 import dev.procmgr.api.ExitStatus;
 import java.util.ArrayDeque;
 import java.util.Map;
@@ -38,7 +40,7 @@ final class PidfdExitWatcher implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(PidfdExitWatcher.class);
     private static final int MAX_EVENTS = 64;
 
-    private final int epfd;
+    private final Epoll epoll;
     private final Map<Integer, Watched> watched = new ConcurrentHashMap<>();
     private final ArrayDeque<Grace> graces = new ArrayDeque<>(); // watcher thread only
     private Thread thread; // guarded by this
@@ -64,14 +66,14 @@ final class PidfdExitWatcher implements Runnable {
         void outputGraceExpired();
     }
 
-    private PidfdExitWatcher(int epfd) {
-        this.epfd = epfd;
+    private PidfdExitWatcher(Epoll epoll) {
+        this.epoll = epoll;
         this.gateFdBudget = openFileLimit() * 3 / 4;
     }
 
     private static long openFileLimit() {
         Memory rlim = new Memory(16);
-        if (LinuxLibC.getrlimit(LinuxLibC.RLIMIT_NOFILE, rlim) != 0) {
+        if (LibC.getrlimit(LibC.RLIMIT_NOFILE, rlim) != 0) {
             return 1024;
         }
         long soft = rlim.getLong(0);
@@ -96,11 +98,7 @@ final class PidfdExitWatcher implements Runnable {
     boolean watch(int pidfd, Watched process) {
         watched.put(pidfd, process);
         ensureThread();
-        Memory event = new Memory(LinuxLibC.EPOLL_EVENT_SIZE);
-        event.clear();
-        event.setInt(0, LinuxLibC.EPOLLIN);
-        event.setInt(LinuxLibC.EPOLL_EVENT_DATA, pidfd);
-        if (LinuxLibC.epoll_ctl(epfd, LinuxLibC.EPOLL_CTL_ADD, pidfd, event) != 0) {
+        if (!epoll.add(pidfd)) {
             int errno = Native.getLastError();
             watched.remove(pidfd);
             log.warn("cannot watch pid {} for exit (epoll_ctl errno {})", process.pid(), errno);
@@ -141,21 +139,21 @@ final class PidfdExitWatcher implements Runnable {
 
     @Override
     public void run() {
-        Memory events = new Memory((long) LinuxLibC.EPOLL_EVENT_SIZE * MAX_EVENTS);
-        Memory siginfo = LinuxLibC.newSiginfo();
+        int[] ready = new int[MAX_EVENTS];
+        Memory siginfo = LibC.newSiginfo();
         while (true) {
             try {
-                int n = LinuxLibC.epoll_wait(epfd, events, MAX_EVENTS, nextTimeoutMillis());
+                int n = epoll.await(ready, nextTimeoutMillis());
                 if (n < 0) {
                     int errno = Native.getLastError();
-                    if (errno != LinuxLibC.EINTR) {
+                    if (errno != LibC.EINTR) {
                         log.error("epoll_wait failed (errno {}); retrying", errno);
                         Thread.sleep(10);
                     }
                     continue;
                 }
                 for (int i = 0; i < n; i++) {
-                    exited(events.getInt((long) i * LinuxLibC.EPOLL_EVENT_SIZE + LinuxLibC.EPOLL_EVENT_DATA), siginfo);
+                    exited(ready[i], siginfo);
                 }
                 expireGraces();
             } catch (Throwable t) { // keep watching whatever one process did
@@ -188,31 +186,31 @@ final class PidfdExitWatcher implements Runnable {
             return;
         }
         siginfo.clear();
-        int rc = LinuxLibC.waitid(LinuxLibC.P_PIDFD, pidfd, siginfo,
-                LinuxLibC.WEXITED | LinuxLibC.WNOWAIT | LinuxLibC.WNOHANG);
+        int rc = LibC.waitid(LibC.P_PIDFD, pidfd, siginfo,
+                LibC.WEXITED | LibC.WNOWAIT | LibC.WNOHANG);
         int errno = rc == 0 ? 0 : Native.getLastError();
-        if (rc == 0 && siginfo.getInt(LinuxLibC.SIGINFO_PID) == 0) {
+        if (rc == 0 && siginfo.getInt(LibC.SIGINFO_PID) == 0) {
             return; // not exited yet: spurious wake-up, keep watching
         }
-        LinuxLibC.epoll_ctl(epfd, LinuxLibC.EPOLL_CTL_DEL, pidfd, null);
+        epoll.remove(pidfd);
         watched.remove(pidfd);
-        LinuxLibC.close(pidfd);
+        LibC.close(pidfd);
         if (rc != 0) {
-            if (errno != LinuxLibC.ECHILD) {
+            if (errno != LibC.ECHILD) {
                 log.warn("waitid on pid {} failed (errno {})", process.pid(), errno);
             }
             // ECHILD: reaped first by NuProcess (its onExit callback is on its way) or by someone else
             process.exitReapedElsewhere();
             return;
         }
-        ExitStatus status = toExitStatus(siginfo.getInt(LinuxLibC.SIGINFO_CODE), siginfo.getInt(LinuxLibC.SIGINFO_STATUS));
+        ExitStatus status = toExitStatus(siginfo.getInt(LibC.SIGINFO_CODE), siginfo.getInt(LibC.SIGINFO_STATUS));
         if (!process.exitSeen(status)) {
             graces.addLast(new Grace(process, System.nanoTime() + OUTPUT_GRACE_NANOS));
         }
     }
 
     static ExitStatus toExitStatus(int siCode, int siStatus) {
-        if (siCode == LinuxLibC.CLD_KILLED || siCode == LinuxLibC.CLD_DUMPED) {
+        if (siCode == LibC.CLD_KILLED || siCode == LibC.CLD_DUMPED) {
             return ExitStatus.killed(siStatus);
         }
         return ExitStatus.exited(siStatus & 0xff);
@@ -228,15 +226,15 @@ final class PidfdExitWatcher implements Runnable {
         static {
             String cause = probe();
             CAUSE = Optional.ofNullable(cause);
+            Optional<PidfdExitWatcher> watcher = Optional.empty();
             if (cause == null) {
-                int epfd = LinuxLibC.epoll_create1(LinuxLibC.EPOLL_CLOEXEC);
-                if (epfd < 0) {
-                    cause = "epoll_create1 failed, errno " + Native.getLastError();
+                try {
+                    watcher = Optional.of(new PidfdExitWatcher(Epoll.create()));
+                } catch (java.io.IOException e) {
+                    cause = e.getMessage();
                 }
-                WATCHER = epfd < 0 ? Optional.empty() : Optional.of(new PidfdExitWatcher(epfd));
-            } else {
-                WATCHER = Optional.empty();
             }
+            WATCHER = watcher;
             if (WATCHER.isEmpty()) {
                 log.info("pidfd exit watch unavailable ({}); NuProcess's waitpid polling reports exits", cause);
             }
@@ -249,22 +247,22 @@ final class PidfdExitWatcher implements Runnable {
             }
             try {
                 int self = (int) ProcessHandle.current().pid();
-                int fd = LinuxLibC.pidfdOpen(self);
+                int fd = LibC.pidfdOpen(self);
                 if (fd < 0) {
                     return "pidfd_open failed, errno " + Native.getLastError() + " (Linux 5.3+ needed)";
                 }
                 try {
-                    Memory info = LinuxLibC.newSiginfo();
-                    int rc = LinuxLibC.waitid(LinuxLibC.P_PIDFD, fd, info,
-                            LinuxLibC.WEXITED | LinuxLibC.WNOWAIT | LinuxLibC.WNOHANG);
+                    Memory info = LibC.newSiginfo();
+                    int rc = LibC.waitid(LibC.P_PIDFD, fd, info,
+                            LibC.WEXITED | LibC.WNOWAIT | LibC.WNOHANG);
                     int errno = rc == 0 ? 0 : Native.getLastError();
                     // our own pid is no child of ours: ECHILD means P_PIDFD is understood
-                    if (rc == 0 || errno != LinuxLibC.ECHILD) {
+                    if (rc == 0 || errno != LibC.ECHILD) {
                         return "waitid(P_PIDFD) unsupported, errno " + errno + " (Linux 5.4+ needed)";
                     }
                     return null;
                 } finally {
-                    LinuxLibC.close(fd);
+                    LibC.close(fd);
                 }
             } catch (Throwable t) {
                 return "JNA cannot call libc: " + t;

@@ -6,6 +6,7 @@ import com.sun.jna.NativeLibrary;
 import com.sun.jna.Platform;
 import com.sun.jna.Pointer;
 import com.sun.jna.StringArray;
+import dev.procmgr.linux.LibC;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -72,7 +73,7 @@ final class PosixSpawn {
         }
         Memory actions = new Memory(STRUCT_SIZE);
         Memory attr = new Memory(STRUCT_SIZE);
-        Memory sigset = new Memory(LinuxLibC.SIGSET_SIZE);
+        Memory sigset = new Memory(LibC.SIGSET_SIZE);
         check(Native.posix_spawn_file_actions_init(actions), "posix_spawn_file_actions_init", argv);
         try {
             check(Native.posix_spawnattr_init(attr), "posix_spawnattr_init", argv);

@@ -4,6 +4,7 @@ import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import dev.procmgr.api.ExitStatus;
 import dev.procmgr.api.Signal;
+import dev.procmgr.linux.LibC;
 import dev.procmgr.spi.LaunchedProcess;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -45,10 +46,10 @@ final class UnpipedProcess implements LaunchedProcess, PidfdExitWatcher.Watched 
      */
     static UnpipedProcess watch(int pid, List<String> command, boolean sessionLeader, PidfdExitWatcher watcher) {
         UnpipedProcess p = new UnpipedProcess(pid, command, sessionLeader);
-        int pidfd = LinuxLibC.pidfdOpen(pid);
+        int pidfd = LibC.pidfdOpen(pid);
         if (pidfd < 0 || !watcher.watch(pidfd, p)) {
             if (pidfd >= 0) {
-                LinuxLibC.close(pidfd);
+                LibC.close(pidfd);
             }
             p.waitOnOwnThread();
         }
@@ -82,7 +83,7 @@ final class UnpipedProcess implements LaunchedProcess, PidfdExitWatcher.Watched 
         if (reaped) {
             return;
         }
-        LinuxLibC.sendSignal(pid, signal);
+        Kill.send(pid, signal);
     }
 
     @Override
@@ -120,7 +121,7 @@ final class UnpipedProcess implements LaunchedProcess, PidfdExitWatcher.Watched 
 
     private synchronized void reap() {
         if (!reaped) {
-            LinuxLibC.waitid(LinuxLibC.P_PID, pid, LinuxLibC.newSiginfo(), LinuxLibC.WEXITED | LinuxLibC.WNOHANG);
+            LibC.waitid(LibC.P_PID, pid, LibC.newSiginfo(), LibC.WEXITED | LibC.WNOHANG);
             reaped = true;
         }
     }
@@ -135,16 +136,16 @@ final class UnpipedProcess implements LaunchedProcess, PidfdExitWatcher.Watched 
     /** Without the watcher: a thread blocked in waitid, which leaves the zombie until reap(). */
     private void waitOnOwnThread() {
         Thread t = new Thread(null, () -> {
-            Memory info = LinuxLibC.newSiginfo();
+            Memory info = LibC.newSiginfo();
             int rc;
             do {
                 info.clear();
-                rc = LinuxLibC.waitid(LinuxLibC.P_PID, pid, info, LinuxLibC.WEXITED | LinuxLibC.WNOWAIT);
-            } while (rc != 0 && Native.getLastError() == LinuxLibC.EINTR);
+                rc = LibC.waitid(LibC.P_PID, pid, info, LibC.WEXITED | LibC.WNOWAIT);
+            } while (rc != 0 && Native.getLastError() == LibC.EINTR);
             if (rc != 0) {
                 exitReapedElsewhere();
             } else {
-                exitSeen(PidfdExitWatcher.toExitStatus(info.getInt(LinuxLibC.SIGINFO_CODE), info.getInt(LinuxLibC.SIGINFO_STATUS)));
+                exitSeen(PidfdExitWatcher.toExitStatus(info.getInt(LibC.SIGINFO_CODE), info.getInt(LibC.SIGINFO_STATUS)));
             }
         }, "procmgr-nuprocess-wait-" + pid, 64 * 1024);
         t.setDaemon(true);

@@ -1,5 +1,6 @@
 package dev.procmgr.nuprocess;
 
+import dev.procmgr.linux.LibC;
 import static dev.procmgr.nuprocess.TestSupport.assertNoDescendants;
 import static dev.procmgr.nuprocess.TestSupport.await;
 import static dev.procmgr.nuprocess.TestSupport.request;
@@ -261,7 +262,7 @@ class NuProcessLauncherTest {
         }
         assertThat(Path.of("/proc/" + p.pid())).as("the exited child is reaped").doesNotExist();
         // kill the group (the grandchild); then the pipe reaches end of file and the sink closes
-        assertThat(LinuxLibC.kill(-(int) p.pid(), Signal.KILL.number())).isZero();
+        assertThat(LibC.kill(-(int) p.pid(), Signal.KILL.number())).isZero();
         out.closed.get(10, TimeUnit.SECONDS);
         assertThat(out.closes.get()).isEqualTo(1);
         assertThat(out.text()).contains("started");
