@@ -45,8 +45,11 @@ public abstract class RaceContractTest extends AbstractBackendTest {
         assertThat(other).isEmpty();
         assertThat(won.get()).isEqualTo(1);
         assertThat(duplicate.get()).isEqualTo(n - 1);
-        // the marked shell's own forks carry its argv until they exec sleep: count tree roots only
+        // the marked shell's own forks carry its argv until they exec sleep: count tree roots only;
+        // and wait a moment: a just-spawned child's /proc cmdline reads empty until the kernel has
+        // set up its arguments (after a vfork-style spawn has already returned)
         ProcessContainer c = pm.fetch("contended").orElseThrow();
+        Procs.await(SOON, () -> Procs.rootsWithMarker(marker).equals(List.of(c.pid())));
         assertThat(Procs.rootsWithMarker(marker)).containsExactly(c.pid());
     }
 }
