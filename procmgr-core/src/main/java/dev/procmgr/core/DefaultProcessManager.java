@@ -77,8 +77,8 @@ final class DefaultProcessManager implements ProcessManager {
                 ProcTable.available() ? new ProcTable.Cache(TimeUnit.MILLISECONDS.toNanos(20)) : null, Posix.get());
         // on a hand-driven clock, stages run at once, so that tests see them without waiting
         this.callbacks = testScheduler == null ? new CallbackExecutor("procmgr-" + id + "-callback") : null;
-        this.context = new ManagedProcess.Context(launcher, scheduler, stopper, tracker, events, this::release,
-                Duration.ofMillis(500), new NoticeOnce(), callbacks != null ? callbacks : Runnable::run);
+        this.context = new ManagedProcess.Context(launcher, scheduler, new DeadlineQueue(scheduler), stopper, tracker,
+                events, this::release, Duration.ofMillis(500), new NoticeOnce(), callbacks != null ? callbacks : Runnable::run);
         if (options.shutdownHook()) {
             shutdownHook = new Thread(this::closeFromHook, "procmgr-" + id + "-shutdown");
             Runtime.getRuntime().addShutdownHook(shutdownHook);

@@ -51,8 +51,8 @@ final class ManagedProcess implements ProcessContainer {
     private static final Map<String, String> HOST_ENV = Map.copyOf(System.getenv());
 
     /** What a process needs from its manager. */
-    record Context(ProcessLauncher launcher, Scheduler scheduler, TreeStopper stopper, LaunchTracker tracker,
-                   EventDispatcher events, Consumer<ManagedProcess> onRelease, Duration drainGrace,
+    record Context(ProcessLauncher launcher, Scheduler scheduler, DeadlineQueue promotions, TreeStopper stopper,
+                   LaunchTracker tracker, EventDispatcher events, Consumer<ManagedProcess> onRelease, Duration drainGrace,
                    NoticeOnce notices, java.util.concurrent.Executor callbacks) {
     }
 
@@ -208,7 +208,7 @@ final class ManagedProcess implements ProcessContainer {
     private void watchLocked(Run r) {
         r.proc.onExit().whenComplete((status, failure) -> onRawExit(r, status, failure));
         if (!spec.startSeconds().isZero()) {
-            r.promotion = ctx.scheduler().schedule(() -> promote(r), spec.startSeconds());
+            r.promotion = ctx.promotions().schedule(() -> promote(r), spec.startSeconds());
         }
     }
 
@@ -313,13 +313,20 @@ final class ManagedProcess implements ProcessContainer {
     }
 
     private void afterExit(Run r, ExitStatus status) {
+        handleExit(r, status);
+        // completed after the lock is released: a caller woken from onExit().join() usually calls
+        // stop() next, which would otherwise block on the lock this thread still holds
+        r.exit.complete(status);
+    }
+
+    /** The state change for an exit, before anyone waiting for it is told. */
+    private void handleExit(Run r, ExitStatus status) {
         synchronized (lock) {
             if (r.promotion != null) {
                 r.promotion.cancel(); // a short run leaves no timer task behind
             }
             if (run != r || r.stopRequested) {
                 lastExit = run == r ? status : lastExit;
-                r.exit.complete(status);
                 return;
             }
             ProcessInfo from = infoLocked();
@@ -349,7 +356,6 @@ final class ManagedProcess implements ProcessContainer {
                         delay == null ? "" : ", restart in " + delay.toMillis() + " ms");
             }
             fireLocked(from);
-            r.exit.complete(status);
         }
     }
 

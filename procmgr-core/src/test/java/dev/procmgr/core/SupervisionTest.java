@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -71,6 +72,41 @@ class SupervisionTest {
         assertThat(c.state()).isEqualTo(ProcessState.STARTING);
         t.clock.advance(Duration.ofMillis(1));
         assertThat(c.state()).isEqualTo(ProcessState.RUNNING);
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void aRunThatEndsBeforeStartSecondsIsNeverPromoted() {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        t.pm.addListener((from, to) -> seen.add(from.state() + ">" + to.state()));
+        ProcessContainer c = t.pm.create("short", ProcessSpec.builder("sleep").build());
+        t.clock.advance(Duration.ofMillis(500));
+        t.launcher.last().exit(ExitStatus.exited(0));
+        t.clock.advance(Duration.ofSeconds(5)); // past the deadline the promotion had
+        assertThat(c.state()).isEqualTo(ProcessState.EXITED);
+        assertThat(CoreTestSupport.eventually(() -> seen.size() == 2)).isTrue();
+        assertThat(seen).containsExactly("STOPPED>STARTING", "STARTING>EXITED");
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void onExitCompletesWithTheContainerUnlocked() {
+        ProcessContainer c = create(POLICY);
+        AtomicReference<ProcessState> seenByAnother = new AtomicReference<>();
+        // on the fake clock the stage runs on the thread that completes the exit: if that thread
+        // still held the container's lock, another thread's state() would wait for the stage
+        var stage = c.onExit().thenRun(() -> {
+            Thread other = new Thread(() -> seenByAnother.set(c.state()));
+            other.start();
+            try {
+                other.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        t.launcher.last().exit(ExitStatus.exited(1));
+        assertThat(stage).isDone();
+        assertThat(seenByAnother).hasValue(ProcessState.BACKOFF);
     }
 
     @Test
