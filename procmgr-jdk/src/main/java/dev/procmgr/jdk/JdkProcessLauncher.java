@@ -34,6 +34,7 @@ public final class JdkProcessLauncher implements ProcessLauncher {
      * only the one chosen should probe pidfd and open an epoll set.
      */
     private final Supplier<Optional<ChildWatcher>> watcher;
+    private final HostEnvironment hostEnvironment = new HostEnvironment();
 
     /** Made by ServiceLoader or Guice. */
     public JdkProcessLauncher() {
@@ -69,7 +70,7 @@ public final class JdkProcessLauncher implements ProcessLauncher {
         boolean session = request.newSession() && SessionSupport.setsidBinary().isPresent();
         List<String> argv = session ? SessionSupport.withSetsid(request.command()) : request.command();
         ProcessBuilder pb = new ProcessBuilder(argv).directory(request.directory().toFile());
-        if (!request.environment().equals(System.getenv())) {
+        if (!hostEnvironment.isHost(request.environment())) {
             // only when it differs: handing the JDK an environment costs a conversion per launch
             pb.environment().clear();
             pb.environment().putAll(request.environment());
