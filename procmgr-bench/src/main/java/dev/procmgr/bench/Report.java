@@ -207,7 +207,9 @@ final class Report {
                 + (s.liveAll() ? "" : " above 1,000 processes only the NuProcess columns run (--live-all for all).")
                 + " Spawn rows: raw NuProcess needs its 250 ms exit poll per sequential run, hence n."
                 + " Rows 1-2: every worker JVM first starts and waits until the JIT is quiet (1 to 8 s; the same rule"
-                + " for every column).");
+                + " for every column); repetitions are interleaved across columns (one warm worker JVM per column"
+                + (s.oneJvmPerColumn() ? "" : " and family") + "; round k runs repetition k of a row in each column's"
+                + " worker in turn, one measuring at a time), so a row's figures are taken seconds apart.");
         for (String f : failures) {
             out.println("FAILED: " + f);
         }

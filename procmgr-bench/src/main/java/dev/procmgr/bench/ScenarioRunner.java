@@ -1,38 +1,31 @@
 package dev.procmgr.bench;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.net.URISyntaxException;
-import java.net.URL;
-import java.net.URLClassLoader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The scenario runner: one table, four columns measured side by side in one run (raw
  * ProcessBuilder, raw NuProcess, procmgr on the JDK backend, procmgr on the NuProcess backend).
  *
- * <p>Each column runs in worker JVMs of its own (the same JVM flags for all), one after the
- * other, never two at once, so thread counts, heap and RSS are the column's own, and no JDK
- * reaper thread or NuProcess setting leaks from one column into another. The N-live-processes
- * scenario gets a fresh JVM per repetition (default mode).
+ * <p>Each column runs in worker JVMs of its own (the same JVM flags for all), so thread counts,
+ * heap and RSS are the column's own, and no JDK reaper thread or NuProcess setting leaks from one
+ * column into another. Only one worker measures at any moment. The spawn and exit families keep
+ * one warm worker per column alive and interleave their repetitions across the columns in
+ * rounds ({@link BatchRunner}), so that a ratio compares figures taken seconds apart; the other
+ * families run column after column. The N-live-processes scenario gets a fresh JVM per
+ * repetition (default mode).
  *
  * <pre>
  *   mvn -B -q -pl procmgr-bench exec:java -Dexec.args="--quick"
@@ -40,17 +33,16 @@ import java.util.concurrent.TimeUnit;
  * </pre>
  */
 public final class ScenarioRunner {
-    static final String RESULT = "@@RESULT ";
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    private static final long WORKER_TIMEOUT_S = 300;
     private static final List<Column> ALL = List.of(Column.values());
+    /** The families whose repetitions are interleaved across the columns ({@link Scenarios#interleavable}). */
+    private static final List<String> INTERLEAVED = List.of("spawn", "exit");
 
     private ScenarioRunner() {
     }
 
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("--worker")) {
-            System.exit(worker(args));
+            System.exit(Worker.run(args));
         }
         int rc = run(args, System.out);
         System.out.flush();
@@ -177,9 +169,6 @@ public final class ScenarioRunner {
 
     // ================================================================== plan
 
-    private record Job(Column column, List<Task> tasks) {
-    }
-
     private static Map<String, Long> params(Settings s, Map<String, Long> p) {
         if (!s.smoke()) {
             return p;
@@ -219,29 +208,39 @@ public final class ScenarioRunner {
         return out;
     }
 
-    static List<Job> plan(Settings s) {
-        List<Job> jobs = new ArrayList<>();
-        List<String> families = new ArrayList<>(List.of("spawn", "exit", "stop+output"));
-        families.retainAll(s.only());
+    /**
+     * The batches of worker JVMs, in the order they run. Default mode: per interleaved family one
+     * batch with a warm worker per column; stop+output one worker per column; live one per column
+     * and repetition. Quick and smoke: one batch, one worker per column for everything (the
+     * interleaved families first, in rounds, then the rest whole).
+     */
+    static List<Batch> plan(Settings s) {
+        List<String> interleaved = new ArrayList<>(INTERLEAVED);
+        interleaved.retainAll(s.only());
+        List<String> whole = new ArrayList<>(List.of("stop+output"));
+        whole.retainAll(s.only());
         List<Integer> liveN = s.only().contains("live") ? s.liveN() : List.of();
+        List<Batch> batches = new ArrayList<>();
         if (s.oneJvmPerColumn()) {
+            List<Batch.Lane> lanes = new ArrayList<>();
             for (Column c : s.columns()) {
-                List<Task> all = new ArrayList<>();
-                for (String f : families) {
-                    all.addAll(tasks(s, c, f));
-                }
+                List<Task> rest = new ArrayList<>(familyTasks(s, c, whole));
                 for (int n : liveN) {
                     if (liveColumns(s, n).contains(c)) {
-                        all.add(liveTask(s, c, n, s.reps()));
+                        rest.add(liveTask(s, c, n, s.reps()));
                     }
                 }
-                jobs.add(new Job(c, all));
+                lanes.add(new Batch.Lane(c, familyTasks(s, c, interleaved), rest));
             }
-            return jobs;
+            batches.add(new Batch(lanes));
+            return batches;
         }
-        for (String f : families) {
+        for (String f : interleaved) {
+            batches.add(new Batch(s.columns().stream().map(c -> new Batch.Lane(c, tasks(s, c, f), List.of())).toList()));
+        }
+        for (String f : whole) {
             for (Column c : s.columns()) {
-                jobs.add(new Job(c, tasks(s, c, f)));
+                batches.add(Batch.single(c, tasks(s, c, f)));
             }
         }
         for (int n : liveN) {
@@ -249,16 +248,24 @@ public final class ScenarioRunner {
             if (s.liveJvmPerRep()) {
                 for (int rep = 0; rep < s.reps(); rep++) {
                     for (Column c : cols) {
-                        jobs.add(new Job(c, List.of(liveTask(s, c, n, 1))));
+                        batches.add(Batch.single(c, List.of(liveTask(s, c, n, 1))));
                     }
                 }
             } else {
                 for (Column c : cols) {
-                    jobs.add(new Job(c, List.of(liveTask(s, c, n, s.reps()))));
+                    batches.add(Batch.single(c, List.of(liveTask(s, c, n, s.reps()))));
                 }
             }
         }
-        return jobs;
+        return batches;
+    }
+
+    private static List<Task> familyTasks(Settings s, Column c, List<String> families) {
+        List<Task> all = new ArrayList<>();
+        for (String f : families) {
+            all.addAll(tasks(s, c, f));
+        }
+        return all;
     }
 
     /**
@@ -295,39 +302,20 @@ public final class ScenarioRunner {
         Path jsonFile = (Path) parsed.get()[1];
         Instant began = Instant.now();
         String loadBefore = loadAverage();
-        List<Job> jobs = plan(s);
+        List<Batch> batches = plan(s);
         Map<String, Map<Column, List<Double>>> results = new LinkedHashMap<>();
-        List<Map<String, List<Double>>> outputs = new ArrayList<>();
-        List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
-        if (s.smoke()) {
-            // smoke: the columns' workers at once (figures meaningless, only completeness counts)
-            List<java.util.concurrent.Future<Map<String, List<Double>>>> fs = new ArrayList<>();
-            java.util.concurrent.ExecutorService ex = java.util.concurrent.Executors.newFixedThreadPool(jobs.size());
-            try {
-                for (Job job : jobs) {
-                    fs.add(ex.submit(() -> runWorker(job, failures)));
-                }
-                for (var f : fs) {
-                    outputs.add(f.get());
-                }
-            } finally {
-                ex.shutdownNow();
+        List<String> failures = Collections.synchronizedList(new ArrayList<>());
+        for (int i = 0; i < batches.size(); i++) {
+            String step = String.format(Locale.ROOT, "[%d/%d]", i + 1, batches.size());
+            BatchRunner runner = new BatchRunner(s.smoke(), failures, line -> System.err.printf(Locale.ROOT,
+                    "procmgr-bench: %s +%ds %s%n", step, ChronoUnit.SECONDS.between(began, Instant.now()), line));
+            Batch batch = batches.get(i);
+            List<Map<String, List<Double>>> figures = runner.run(batch);
+            for (int j = 0; j < figures.size(); j++) {
+                Column col = batch.lanes().get(j).column();
+                figures.get(j).forEach((key, v) -> results.computeIfAbsent(key, x -> new EnumMap<>(Column.class))
+                        .computeIfAbsent(col, x -> new ArrayList<>()).addAll(v));
             }
-        } else {
-            int i = 0;
-            for (Job job : jobs) {
-                i++;
-                System.err.printf(Locale.ROOT, "procmgr-bench: [%d/%d] +%ds %s: %s%n", i, jobs.size(),
-                        ChronoUnit.SECONDS.between(began, Instant.now()), job.column().title,
-                        job.tasks().stream().map(t -> t.scenario() + (t.scenario().startsWith("live") ? " n=" + t.param("n") : "")
-                                + "/" + t.variant()).toList());
-                outputs.add(runWorker(job, failures));
-            }
-        }
-        for (int k = 0; k < jobs.size(); k++) {
-            Column col = jobs.get(k).column();
-            outputs.get(k).forEach((key, v) -> results.computeIfAbsent(key, x -> new EnumMap<>(Column.class))
-                    .computeIfAbsent(col, x -> new ArrayList<>()).addAll(v));
         }
         double seconds = ChronoUnit.MILLIS.between(began, Instant.now()) / 1000.0;
         Report report = new Report(s, rows(s), results, began, seconds, loadBefore, loadAverage(), String.join(" ", args),
@@ -339,131 +327,6 @@ public final class ScenarioRunner {
         return failures.isEmpty() ? 0 : 1;
     }
 
-    /** Runs one worker JVM; a failed worker is reported in {@code failures} and leaves its cells empty. */
-    private static Map<String, List<Double>> runWorker(Job job, List<String> failures) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        String opts = System.getProperty("procmgr.bench.jvmOpts", "");
-        for (String o : opts.trim().split("\\s+")) {
-            if (!o.isEmpty()) {
-                cmd.add(o);
-            }
-        }
-        for (String prop : List.of("procmgr.bench.guardian", "procmgr.bench.verbose")) {
-            String v = System.getProperty(prop);
-            if (v != null) {
-                cmd.add("-D" + prop + "=" + v);
-            }
-        }
-        cmd.add("-cp");
-        cmd.add(classPath());
-        cmd.add(ScenarioRunner.class.getName());
-        cmd.add("--worker");
-        cmd.add(job.column().name());
-        cmd.add(JSON.writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(job.tasks()));
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT)
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-        String result = null;
-        List<String> other = new ArrayList<>();
-        java.util.Set<ProcessHandle> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            Thread reader = Thread.currentThread();
-            Thread watchdog = new Thread(() -> {
-                try {
-                    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(WORKER_TIMEOUT_S);
-                    long wait = 1000;
-                    while (!p.waitFor(wait, TimeUnit.MILLISECONDS)) {
-                        wait = 5000; // a look at /proc costs the measured worker a little: rarely
-                        p.children().filter(h -> !h.info().command().map(Scenarios.SLEEP::equals).orElse(false))
-                                .forEach(seen::add); // remembered (a guardian): they outlive the worker's end
-                        if (System.nanoTime() > until) {
-                            System.err.println("procmgr-bench: worker " + p.pid() + " took over " + WORKER_TIMEOUT_S
-                                    + " s; stopping it");
-                            p.destroy(); // its shutdown hook stops what it started
-                            if (!p.waitFor(15, TimeUnit.SECONDS)) {
-                                p.destroyForcibly();
-                            }
-                            break;
-                        }
-                    }
-                } catch (InterruptedException e) {
-                    reader.interrupt();
-                }
-            }, "bench-watchdog");
-            watchdog.setDaemon(true);
-            watchdog.start();
-            String line;
-            while ((line = r.readLine()) != null) {
-                if (line.startsWith(RESULT)) {
-                    result = line.substring(RESULT.length());
-                } else {
-                    other.add(line);
-                }
-            }
-        }
-        int rc = p.waitFor();
-        other.forEach(System.err::println);
-        awaitGone(seen);
-        if (rc != 0 || result == null) {
-            String what = job.column().title + " " + job.tasks().stream().map(Task::scenario).distinct().toList()
-                    + ": worker failed (exit " + rc + "), see stderr";
-            System.err.println("procmgr-bench: " + what);
-            failures.add(what);
-            return Map.of();
-        }
-        return JSON.readValue(result, new TypeReference<Map<String, List<Double>>>() { });
-    }
-
-    /**
-     * Waits until every process the worker had is gone (a guardian finishes on its own once the
-     * worker's pipe closes), so that the next worker is measured on a quiet machine; KILLs what is
-     * still there after 30 s.
-     */
-    private static void awaitGone(java.util.Set<ProcessHandle> seen) throws InterruptedException {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (seen.stream().anyMatch(ProcessHandle::isAlive)) {
-            if (System.nanoTime() > until) {
-                List<ProcessHandle> left = seen.stream().filter(ProcessHandle::isAlive).toList();
-                System.err.println("procmgr-bench: killing what a worker left behind: "
-                        + left.stream().map(h -> h.pid() + " " + h.info().commandLine().orElse("?")).toList());
-                left.forEach(ProcessHandle::destroyForcibly);
-                return;
-            }
-            Thread.sleep(50);
-        }
-    }
-
-    /** The class path of this class: the exec:java class loader's URLs, else java.class.path. */
-    static String classPath() throws URISyntaxException {
-        String p = System.getProperty("procmgr.bench.classpath");
-        if (p != null && !p.isBlank()) {
-            return p;
-        }
-        ClassLoader cl = ScenarioRunner.class.getClassLoader();
-        if (cl instanceof URLClassLoader u && u.getURLs().length > 0) {
-            List<String> parts = new ArrayList<>();
-            for (URL url : u.getURLs()) {
-                parts.add(Path.of(url.toURI()).toString());
-            }
-            return String.join(File.pathSeparator, parts);
-        }
-        return System.getProperty("java.class.path");
-    }
-
-    /** This JVM's descendants still alive 3 s after everything was stopped (a guardian exits on its own). */
-    static List<ProcessHandle> leftovers() throws InterruptedException {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-        List<ProcessHandle> left;
-        do {
-            left = ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList();
-            if (left.isEmpty()) {
-                return left;
-            }
-            Thread.sleep(50);
-        } while (System.nanoTime() < until);
-        return left;
-    }
-
     static String loadAverage() {
         try {
             String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
@@ -471,50 +334,5 @@ public final class ScenarioRunner {
         } catch (IOException e) {
             return "?";
         }
-    }
-
-    // ================================================================== worker
-
-    private static int worker(String[] args) throws Exception {
-        Column column = Column.valueOf(args[1]);
-        List<Task> tasks = JSON.readValue(args[2], new TypeReference<List<Task>>() { });
-        Driver driver = Driver.of(column);
-        Scenarios sc = new Scenarios(driver);
-        Thread hook = new Thread(driver::close, "bench-cleanup");
-        Runtime.getRuntime().addShutdownHook(hook);
-        try {
-            for (Task t : tasks) {
-                if (sc.abandoned()) {
-                    break;
-                }
-                long t0 = System.nanoTime();
-                sc.run(t);
-                if (Boolean.getBoolean("procmgr.bench.verbose")) {
-                    System.err.printf(Locale.ROOT, "procmgr-bench:   %s %s/%s took %.1f s%n", column.title, t.scenario(), t.variant(),
-                            (System.nanoTime() - t0) / 1e9);
-                }
-            }
-        } finally {
-            driver.close();
-            sc.cleanUp();
-            Runtime.getRuntime().removeShutdownHook(hook);
-        }
-        if (sc.abandoned()) {
-            // a stop-all call still crawls on with every process dead: say so, check, and halt
-            Scenarios.killSleeps();
-            System.out.println(RESULT + JSON.writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(sc.metrics()));
-            System.out.flush();
-            Runtime.getRuntime().halt(0);
-        }
-        List<ProcessHandle> left = leftovers();
-        if (!left.isEmpty()) {
-            left.forEach(ProcessHandle::destroyForcibly);
-            System.err.println("procmgr-bench: " + column.title + " left processes behind (killed now): "
-                    + left.stream().map(h -> h.pid() + " " + h.info().commandLine().orElse("?")).toList());
-            return 3;
-        }
-        System.out.println(RESULT + JSON.writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(sc.metrics()));
-        System.out.flush();
-        return 0;
     }
 }

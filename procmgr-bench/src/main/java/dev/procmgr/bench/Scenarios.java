@@ -8,9 +8,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -26,6 +28,7 @@ final class Scenarios {
 
     private final Driver driver;
     private final Map<String, List<Double>> metrics = new LinkedHashMap<>();
+    private final Set<Task> warmedUp = new HashSet<>(); // tasks whose warm-up loop has run
     private volatile boolean abandoned;
     private Path dataFile;
     private Path tmpDir;
@@ -42,18 +45,48 @@ final class Scenarios {
         metrics.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
     }
 
+    /** Runs a task whole: its warm-up, then all its repetitions. */
     void run(Task t) throws Exception {
+        if (interleavable(t.scenario())) {
+            for (int rep = 0; rep < t.param("reps"); rep++) {
+                runRepetition(t);
+            }
+            return;
+        }
+        switch (t.scenario()) {
+            case "live" -> live(t);
+            case "stopkill" -> stopKill(t);
+            case "output" -> output(t);
+            default -> throw new IllegalArgumentException("unknown scenario " + t.scenario());
+        }
+    }
+
+    /**
+     * Whether the scenario's repetitions can be run one at a time ({@link #runRepetition}), so
+     * that the runner can interleave them with the other columns' workers.
+     */
+    static boolean interleavable(String scenario) {
+        return scenario.startsWith("spawn.") || scenario.equals("exit");
+    }
+
+    /**
+     * Runs one repetition of an {@linkplain #interleavable interleavable} task; the task's first
+     * in this worker is preceded by its warm-up (and, the worker's first of all, by the JIT's).
+     */
+    void runRepetition(Task t) throws Exception {
         switch (t.scenario()) {
             case "spawn.seq" -> spawn(t, "spawn.seq", Launch.of(Launch.Output.DISCARD, t.session(), TRUE), 1, false);
             case "spawn.par2" -> spawn(t, "spawn.par2", Launch.of(Launch.Output.DISCARD, t.session(), TRUE), 2, false);
             case "spawn.pipe" -> spawn(t, "spawn.pipe", Launch.of(Launch.Output.DISCARD, t.session(), TRUE), 1, true);
             case "spawn.seqdefault" -> spawn(t, "spawn.seqdefault", Launch.of(Launch.Output.DEFAULT, t.session(), TRUE), 1, false);
             case "exit" -> exitLatency(t);
-            case "live" -> live(t);
-            case "stopkill" -> stopKill(t);
-            case "output" -> output(t);
-            default -> throw new IllegalArgumentException("unknown scenario " + t.scenario());
+            default -> throw new IllegalArgumentException("scenario " + t.scenario() + " runs whole tasks only");
         }
+    }
+
+    /** True the first time it is asked about a task: its warm-up is due. */
+    private boolean firstTime(Task t) {
+        return warmedUp.add(t);
     }
 
     // ------------------------------------------------------------------ 1. spawn throughput
@@ -88,18 +121,19 @@ final class Scenarios {
         }
     }
 
+    /** One repetition of a spawn row (after the task's warm-up, the first time). */
     private void spawn(Task t, String name, Launch l, int threads, boolean pipelined) throws Exception {
         int runs = (int) t.param("runs");
         long cap = Duration.ofMillis(t.param("capMs")).toNanos();
         String key = name + "." + t.variant();
-        jvmWarmUp(t, l);
-        // warm-up: the same work, a tenth of it
-        loop(l, (int) t.params().getOrDefault("warm", (long) Math.max(5, runs / 10)).longValue(), cap / 4, threads, pipelined);
-        for (int rep = 0; rep < t.param("reps"); rep++) {
-            double[] r = loop(l, runs, cap, threads, pipelined);
-            add(key, r[0]);
-            add(key + ".n", r[1]);
+        if (firstTime(t)) {
+            jvmWarmUp(t, l);
+            // warm-up: the same work, a tenth of it
+            loop(l, (int) t.params().getOrDefault("warm", (long) Math.max(5, runs / 10)).longValue(), cap / 4, threads, pipelined);
         }
+        double[] r = loop(l, runs, cap, threads, pipelined);
+        add(key, r[0]);
+        add(key + ".n", r[1]);
     }
 
     /** @return {processes per second, processes done} */
@@ -168,19 +202,20 @@ final class Scenarios {
 
     // ------------------------------------------------------------------ 2. exit latency
 
+    /** One repetition of the exit-latency rows (after the task's warm-up, the first time). */
     private void exitLatency(Task t) throws Exception {
         Launch l = Launch.of(Launch.Output.DEFAULT, t.session(), SH, "-c", "exit 3").stamped();
         int runs = (int) t.param("runs");
         long cap = Duration.ofMillis(t.param("capMs")).toNanos();
-        jvmWarmUp(t, l);
-        latencies(l, (int) t.params().getOrDefault("warm", (long) Math.max(5, runs / 10)).longValue(), cap / 4);
-        for (int rep = 0; rep < t.param("reps"); rep++) {
-            List<Double> ms = latencies(l, runs, cap);
-            add("exit.p50." + t.variant(), Stats.percentile(ms, 50));
-            add("exit.p99." + t.variant(), Stats.percentile(ms, 99));
-            add("exit.p50." + t.variant() + ".n", ms.size());
-            add("exit.p99." + t.variant() + ".n", ms.size());
+        if (firstTime(t)) {
+            jvmWarmUp(t, l);
+            latencies(l, (int) t.params().getOrDefault("warm", (long) Math.max(5, runs / 10)).longValue(), cap / 4);
         }
+        List<Double> ms = latencies(l, runs, cap);
+        add("exit.p50." + t.variant(), Stats.percentile(ms, 50));
+        add("exit.p99." + t.variant(), Stats.percentile(ms, 99));
+        add("exit.p50." + t.variant() + ".n", ms.size());
+        add("exit.p99." + t.variant() + ".n", ms.size());
     }
 
     private List<Double> latencies(Launch l, int runs, long capNanos) throws Exception {

@@ -23,6 +23,11 @@ record Task(String scenario, boolean session, Map<String, Long> params) {
         return v;
     }
 
+    /** For progress lines: scenario, live's n, variant. */
+    String label() {
+        return scenario + (scenario.equals("live") ? " n=" + params.get("n") : "") + "/" + variant();
+    }
+
     /** The metric key suffix for the launch variant. */
     String variant() {
         return session ? "iso" : "plain";

@@ -34,6 +34,7 @@ class ScenarioRunnerSmokeTest {
         for (Column c : Column.values()) {
             assertThat(table).contains(c.title);
         }
+        assertThat(table).contains("repetitions are interleaved across columns");
         for (ScenarioRunner.Row r : rows) {
             String line = table.lines().filter(l -> l.startsWith("| " + r.id() + " | " + r.label() + " |")).findFirst()
                     .orElseThrow(() -> new AssertionError("no table line for " + r.label() + "\n" + table));
