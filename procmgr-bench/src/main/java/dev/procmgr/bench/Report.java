@@ -56,13 +56,32 @@ final class Report {
         return xs.isEmpty() ? OptionalDouble.empty() : OptionalDouble.of(Stats.median(xs));
     }
 
+    /**
+     * Column a over column b. For the rows measured in interleaved rounds (spawn and exit), where
+     * repetition k of both columns ran seconds apart, the median of the per-round ratios: a burst
+     * of load that slows one round slows both sides of its ratio. Elsewhere the ratio of medians.
+     */
     private OptionalDouble ratio(String metric, Column a, Column b) {
+        List<Double> xs = samples(metric, a);
+        List<Double> ys = samples(metric, b);
+        if (paired(metric) && !xs.isEmpty() && xs.size() == ys.size() && ys.stream().allMatch(y -> y > 0)) {
+            List<Double> rs = new java.util.ArrayList<>();
+            for (int i = 0; i < xs.size(); i++) {
+                rs.add(xs.get(i) / ys.get(i));
+            }
+            return OptionalDouble.of(Stats.median(rs));
+        }
         OptionalDouble x = median(metric, a);
         OptionalDouble y = median(metric, b);
         if (x.isEmpty() || y.isEmpty() || y.getAsDouble() == 0) {
             return OptionalDouble.empty();
         }
         return OptionalDouble.of(x.getAsDouble() / y.getAsDouble());
+    }
+
+    /** Whether the metric's repetitions were interleaved across columns, round by round. */
+    private static boolean paired(String metric) {
+        return metric.startsWith("spawn.") || metric.startsWith("exit.");
     }
 
     private long planned(String metric) {
@@ -193,8 +212,9 @@ final class Report {
         }
         out.println();
         out.println("Cells: median (min..max) of " + s.reps() + " repetitions; n= runs per repetition when a time cap ("
-                + s.capMs() + " ms spawn, " + s.exitCapMs() + " ms exit) cut it short. Ratios: procmgr median / raw median"
-                + " (higher is better for /s rows, lower for ms, s, threads, MB, KB).");
+                + s.capMs() + " ms spawn, " + s.exitCapMs() + " ms exit) cut it short. Ratios: procmgr median / raw median,"
+                + " except rows 1-2: the median of the per-round ratios (procmgr's repetition k over raw's repetition k,"
+                + " measured seconds apart) (higher is better for /s rows, lower for ms, s, threads, MB, KB).");
         out.println("plain launch: raw without prefix, procmgr newSession(false). isolated: raw with the /usr/bin/setsid prefix,"
                 + " procmgr newSession(true) (its default). Rows 1a-1f: output discarded (ProcessBuilder DISCARD, procmgr"
                 + " OutputSpec.discard(); NuProcess always pipes). Rows 1g, 2-4: each library's default output (ProcessBuilder"
