@@ -2,7 +2,7 @@ package dev.procmgr.jdk;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
-import dev.procmgr.linux.Epoll;
+import dev.procmgr.linux.EpollLoop;
 import dev.procmgr.linux.LibC;
 import dev.procmgr.spi.OutputSink;
 import java.io.File;
@@ -36,10 +36,9 @@ import org.slf4j.LoggerFactory;
  * description of the same pipe). The watcher reads the non-blocking read end when epoll says so
  * and writes into the sink on this thread; sinks never block (see {@link OutputSink}).
  */
-final class ChildWatcher implements Runnable {
+final class ChildWatcher implements EpollLoop.Handler {
     static final String THREAD_NAME = "procmgr-jdk-watch";
     private static final Logger LOG = LoggerFactory.getLogger(ChildWatcher.class);
-    private static final int MAX_EVENTS = 64;
     /** Whether a pipe end can be handed to a child as a path (Linux with /proc mounted). */
     private static final boolean PROC_FD = new File("/proc/self/fd").isDirectory();
     private static final int READ_SIZE = 64 * 1024;
@@ -48,11 +47,10 @@ final class ChildWatcher implements Runnable {
     /** How long one exit may hold the watcher while the reaper records it; later ones are polled. */
     private static final long REAPER_WAIT_MICROS = 2_000;
 
-    private final Epoll epoll;
+    private final EpollLoop loop;
     private final Map<Integer, Object> watched = new ConcurrentHashMap<>(); // fd -> Exit or Pump
     private final List<Exit> unrecorded = new ArrayList<>(); // watcher thread only
     private final Memory readBuffer = new Memory(READ_SIZE); // watcher thread only
-    private Thread thread; // guarded by this
 
     private record Exit(Process process, CompletableFuture<Process> done) {
     }
@@ -86,8 +84,8 @@ final class ChildWatcher implements Runnable {
         }
     }
 
-    private ChildWatcher(Epoll epoll) {
-        this.epoll = epoll;
+    private ChildWatcher() throws java.io.IOException {
+        this.loop = EpollLoop.create(THREAD_NAME, this); // its thread starts with the first descriptor
     }
 
     /** The JVM's watcher, or empty (logged once) where pidfd or epoll is missing. */
@@ -148,8 +146,7 @@ final class ChildWatcher implements Runnable {
 
     private boolean add(int fd, Object what) {
         watched.put(fd, what);
-        ensureThread();
-        if (!epoll.add(fd)) {
+        if (!loop.add(fd)) {
             watched.remove(fd);
             if (what instanceof Exit) {
                 LibC.close(fd);
@@ -159,54 +156,34 @@ final class ChildWatcher implements Runnable {
         return true;
     }
 
-    private synchronized void ensureThread() {
-        if (thread == null) {
-            thread = new Thread(this, THREAD_NAME);
-            thread.setDaemon(true);
-            thread.start();
-        }
+    @Override
+    public int timeoutMillis() {
+        return unrecorded.isEmpty() ? -1 : 1;
     }
 
     @Override
-    public void run() {
-        int[] ready = new int[MAX_EVENTS];
-        while (true) {
-            try {
-                int n = epoll.await(ready, unrecorded.isEmpty() ? -1 : 1);
-                if (n < 0) {
-                    int errno = Native.getLastError();
-                    if (errno != LibC.EINTR) {
-                        LOG.error("epoll_wait failed (errno {}); retrying", errno);
-                        Thread.sleep(10);
-                    }
-                    continue;
-                }
-                // output first: an exit completes only after its output, so let it be read
-                List<Exit> exits = new ArrayList<>();
-                for (int i = 0; i < n; i++) {
-                    int fd = ready[i];
-                    Object what = watched.get(fd);
-                    if (what instanceof Pump p) {
-                        read(p);
-                    } else if (what instanceof Exit e) {
-                        forget(fd);
-                        LibC.close(fd);
-                        exits.add(e);
-                    }
-                }
-                for (Exit e : exits) {
-                    exited(e);
-                }
-                recordLate();
-            } catch (Throwable t) { // keep watching whatever one process did
-                LOG.error("child watch error; continuing", t);
+    public void ready(int[] fds, int count) throws InterruptedException {
+        // output first: an exit completes only after its output, so let it be read
+        List<Exit> exits = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            Object what = watched.get(fds[i]);
+            if (what instanceof Pump p) {
+                read(p);
+            } else if (what instanceof Exit e) {
+                forget(fds[i]);
+                LibC.close(fds[i]);
+                exits.add(e);
             }
         }
+        for (Exit e : exits) {
+            exited(e);
+        }
+        recordLate();
     }
 
     private void forget(int fd) {
         watched.remove(fd);
-        epoll.remove(fd);
+        loop.remove(fd);
     }
 
     private void read(Pump p) {
@@ -263,7 +240,7 @@ final class ChildWatcher implements Runnable {
 
         private static Optional<ChildWatcher> create() {
             String cause = null;
-            Epoll epoll = null;
+            ChildWatcher watcher = null;
             try {
                 if (!com.sun.jna.Platform.isLinux()) {
                     cause = "not Linux";
@@ -273,7 +250,7 @@ final class ChildWatcher implements Runnable {
                         cause = "pidfd_open failed, errno " + Native.getLastError() + " (Linux 5.3+ needed)";
                     } else {
                         LibC.close(fd);
-                        epoll = Epoll.create();
+                        watcher = new ChildWatcher();
                     }
                 }
             } catch (Throwable t) { // IOException from epoll_create1, LinkageError where JNA cannot bind libc
@@ -283,7 +260,7 @@ final class ChildWatcher implements Runnable {
                 LOG.info("pidfd/epoll child watch unavailable ({}); a thread per exit and per piped stream instead", cause);
                 return Optional.empty();
             }
-            return Optional.of(new ChildWatcher(epoll));
+            return Optional.of(watcher);
         }
     }
 }

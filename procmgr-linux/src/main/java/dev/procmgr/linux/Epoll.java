@@ -7,12 +7,10 @@ import java.io.IOException;
 
 /**
  * One epoll set for readability (pidfds that turn readable at their process's exit, pipe read
- * ends), waited on by one thread. Descriptors are identified by themselves: what is registered
- * under a descriptor is the caller's business.
- *
- * <p>Internal to procmgr: not an API, and it may change with any release.
+ * ends), waited on by one thread ({@link EpollLoop}). Descriptors are identified by themselves:
+ * what is registered under a descriptor is the caller's business.
  */
-public final class Epoll {
+final class Epoll {
 
     private static final int EPOLL_CLOEXEC = 0x80000;
     private static final int EPOLL_CTL_ADD = 1;
@@ -36,7 +34,7 @@ public final class Epoll {
      * @throws IOException with the errno when the kernel refuses one
      * @throws LinkageError where libc cannot be bound
      */
-    public static Epoll create() throws IOException {
+    static Epoll create() throws IOException {
         int fd = LibC.epoll_create1(EPOLL_CLOEXEC);
         if (fd < 0) {
             throw new IOException("epoll_create1 failed, errno " + Native.getLastError());
@@ -45,7 +43,7 @@ public final class Epoll {
     }
 
     /** Watches {@code fd} for readability. @return false, errno set, when it cannot be added */
-    public boolean add(int fd) {
+    boolean add(int fd) {
         // struct epoll_event as ints on the stack of the call (no native allocation per descriptor)
         int[] event = new int[EVENT_SIZE / Integer.BYTES];
         event[0] = EPOLLIN;
@@ -54,7 +52,7 @@ public final class Epoll {
     }
 
     /** Stops watching {@code fd} (before it is closed, or while it stays open). */
-    public void remove(int fd) {
+    void remove(int fd) {
         LibC.epoll_ctl(epfd, EPOLL_CTL_DEL, fd, null);
     }
 
@@ -65,7 +63,7 @@ public final class Epoll {
      * @param timeoutMillis -1 for no timeout
      * @return how many were filled in, or -1 with errno set (EINTR: call again)
      */
-    public int await(int[] ready, int timeoutMillis) {
+    int await(int[] ready, int timeoutMillis) {
         int n = LibC.epoll_wait(epfd, events, Math.min(ready.length, MAX_EVENTS), timeoutMillis);
         for (int i = 0; i < n; i++) {
             ready[i] = events.getInt((long) i * EVENT_SIZE + EVENT_DATA);

@@ -2,7 +2,7 @@ package dev.procmgr.nuprocess;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
-import dev.procmgr.linux.Epoll;
+import dev.procmgr.linux.EpollLoop;
 import dev.procmgr.linux.LibC;
 import dev.procmgr.api.ExitStatus;
 import java.util.ArrayDeque;
@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * <p>Callbacks into the watched processes ({@link NuLaunchedProcess}, {@link UnpipedProcess}) run
  * on the watcher thread and never block.
  */
-final class PidfdExitWatcher implements Runnable {
+final class PidfdExitWatcher implements EpollLoop.Handler {
 
     static final String THREAD_NAME = "procmgr-nuprocess-exit-watch";
 
@@ -38,12 +38,11 @@ final class PidfdExitWatcher implements Runnable {
     static final long OUTPUT_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private static final Logger log = LoggerFactory.getLogger(PidfdExitWatcher.class);
-    private static final int MAX_EVENTS = 64;
 
-    private final Epoll epoll;
+    private final EpollLoop loop;
+    private final Memory siginfo = LibC.newSiginfo(); // watcher thread only
     private final Map<Integer, Watched> watched = new ConcurrentHashMap<>();
     private final ArrayDeque<Grace> graces = new ArrayDeque<>(); // watcher thread only
-    private Thread thread; // guarded by this
 
     private volatile long gateFdBudget;
 
@@ -66,8 +65,8 @@ final class PidfdExitWatcher implements Runnable {
         void outputGraceExpired();
     }
 
-    private PidfdExitWatcher(Epoll epoll) {
-        this.epoll = epoll;
+    private PidfdExitWatcher() throws java.io.IOException {
+        this.loop = EpollLoop.create(THREAD_NAME, this); // its thread starts with the first pidfd
         this.gateFdBudget = openFileLimit() * 3 / 4;
     }
 
@@ -97,8 +96,7 @@ final class PidfdExitWatcher implements Runnable {
      */
     boolean watch(int pidfd, Watched process) {
         watched.put(pidfd, process);
-        ensureThread();
-        if (!epoll.add(pidfd)) {
+        if (!loop.add(pidfd)) {
             int errno = Native.getLastError();
             watched.remove(pidfd);
             log.warn("cannot watch pid {} for exit (epoll_ctl errno {})", process.pid(), errno);
@@ -129,40 +127,16 @@ final class PidfdExitWatcher implements Runnable {
         return watched.size();
     }
 
-    private synchronized void ensureThread() {
-        if (thread == null) {
-            thread = new Thread(this, THREAD_NAME);
-            thread.setDaemon(true);
-            thread.start();
+    @Override
+    public void ready(int[] fds, int count) {
+        for (int i = 0; i < count; i++) {
+            exited(fds[i]);
         }
+        expireGraces();
     }
 
     @Override
-    public void run() {
-        int[] ready = new int[MAX_EVENTS];
-        Memory siginfo = LibC.newSiginfo();
-        while (true) {
-            try {
-                int n = epoll.await(ready, nextTimeoutMillis());
-                if (n < 0) {
-                    int errno = Native.getLastError();
-                    if (errno != LibC.EINTR) {
-                        log.error("epoll_wait failed (errno {}); retrying", errno);
-                        Thread.sleep(10);
-                    }
-                    continue;
-                }
-                for (int i = 0; i < n; i++) {
-                    exited(ready[i], siginfo);
-                }
-                expireGraces();
-            } catch (Throwable t) { // keep watching whatever one process did
-                log.error("exit watch error; continuing", t);
-            }
-        }
-    }
-
-    private int nextTimeoutMillis() {
+    public int timeoutMillis() {
         Grace first = graces.peekFirst();
         if (first == null) {
             return -1;
@@ -180,7 +154,7 @@ final class PidfdExitWatcher implements Runnable {
         }
     }
 
-    private void exited(int pidfd, Memory siginfo) {
+    private void exited(int pidfd) {
         Watched process = watched.get(pidfd);
         if (process == null) {
             return;
@@ -192,7 +166,7 @@ final class PidfdExitWatcher implements Runnable {
         if (rc == 0 && siginfo.getInt(LibC.SIGINFO_PID) == 0) {
             return; // not exited yet: spurious wake-up, keep watching
         }
-        epoll.remove(pidfd);
+        loop.remove(pidfd);
         watched.remove(pidfd);
         LibC.close(pidfd);
         if (rc != 0) {
@@ -229,7 +203,7 @@ final class PidfdExitWatcher implements Runnable {
             Optional<PidfdExitWatcher> watcher = Optional.empty();
             if (cause == null) {
                 try {
-                    watcher = Optional.of(new PidfdExitWatcher(Epoll.create()));
+                    watcher = Optional.of(new PidfdExitWatcher());
                 } catch (java.io.IOException e) {
                     cause = e.getMessage();
                 }
