@@ -26,6 +26,14 @@ import java.util.function.Supplier;
  */
 public final class JdkProcessLauncher implements ProcessLauncher {
     private static final File DEV_NULL = new File("/dev/null");
+
+    static {
+        // Loaded now rather than at first use: the pipe fallback below runs when this process is
+        // out of descriptors, and then the class loader cannot open a class file either, which
+        // would surface as a NoClassDefFoundError instead of a start failure naming its cause.
+        loaded(StreamTarget.Discard.class, StreamTarget.Inherit.class, StreamTarget.AppendFile.class,
+                StdinSource.Inherit.class, StdinSource.FromFile.class, StdinSource.Pipe.class);
+    }
     /** Pumps copy bytes and nothing else: a small stack keeps many of them cheap. */
     private static final long PUMP_STACK = 128 * 1024;
 
@@ -145,6 +153,10 @@ public final class JdkProcessLauncher implements ProcessLauncher {
             return ProcessBuilder.Redirect.appendTo(f.path().toFile());
         }
         return ProcessBuilder.Redirect.PIPE;
+    }
+
+    private static void loaded(Class<?>... classes) {
+        // the class literals at the call site did the work
     }
 
     /** The fallback without a watcher: a small blocking thread per stream. */
