@@ -196,7 +196,8 @@ class GuardianTest {
     void daemonThatLeftItsGroupIsKilledToo() throws Exception {
         Guardian g = guardian(Duration.ofSeconds(1));
         Group grp = procs.group("setsid sleep 1000 & sleep 1000 & wait", 2);
-        List<P> tree = grp.all();
+        // the background child is forked before setsid(1) runs in it: wait until it has
+        List<P> tree = awaitRefreshed(grp.all(), ps -> ps.stream().anyMatch(p -> p.pgrp() != grp.pgid()));
         assertThat(tree).as("one child in a session of its own").anyMatch(p -> p.pgrp() != grp.pgid());
         g.launched("daemonizing", grp.pgid(), true, List.of("sh"));
 
@@ -385,6 +386,21 @@ class GuardianTest {
         /** The same process (not a reuse of its pid) lives and is no zombie. */
         boolean alive() {
             return ProcTable.read(pid).filter(p -> !p.zombie() && p.startTicks() == start).isPresent();
+        }
+    }
+
+    /**
+     * Re-reads these processes (same pids and start times) until {@code done} holds for them or
+     * {@link #DEADLINE} passes; returns the last reading either way, for the caller to assert on.
+     */
+    static List<P> awaitRefreshed(List<P> ps, java.util.function.Predicate<List<P>> done) throws InterruptedException {
+        long end = System.nanoTime() + DEADLINE.toNanos();
+        while (true) {
+            List<P> now = ps.stream().map(p -> P.of(p.pid()).filter(q -> q.start() == p.start()).orElse(p)).toList();
+            if (done.test(now) || System.nanoTime() - end > 0) {
+                return now;
+            }
+            Thread.sleep(10);
         }
     }
 
