@@ -53,5 +53,8 @@ abstract class Driver implements AutoCloseable {
         long bytes();
 
         boolean isAlive();
+
+        /** The OS pid, for signals sent from outside the library. */
+        long pid();
     }
 }

@@ -158,5 +158,10 @@ final class PmDriver extends Driver {
         public boolean isAlive() {
             return c.isAlive();
         }
+
+        @Override
+        public long pid() {
+            return c.pid();
+        }
     }
 }

@@ -208,5 +208,10 @@ final class RawNuDriver extends Driver {
         public boolean isAlive() {
             return p.isRunning();
         }
+
+        @Override
+        public long pid() {
+            return p.getPID();
+        }
     }
 }

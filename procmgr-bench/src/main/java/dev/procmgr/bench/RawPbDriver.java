@@ -148,5 +148,10 @@ final class RawPbDriver extends Driver {
         public boolean isAlive() {
             return p.isAlive();
         }
+
+        @Override
+        public long pid() {
+            return p.pid();
+        }
     }
 }

@@ -27,11 +27,14 @@ final class Report {
     private final String loadBefore;
     private final String loadAfter;
     private final String args;
+    private final String spawnReference;
     private final List<Map<String, Object>> targets = new ArrayList<>();
     private final List<String> failures;
 
     Report(ScenarioRunner.Settings s, List<ScenarioRunner.Row> rows, Map<String, Map<Column, List<Double>>> results,
-           Instant began, double seconds, String loadBefore, String loadAfter, String args, List<String> failures) {
+           Instant began, double seconds, String loadBefore, String loadAfter, String args, String spawnReference,
+           List<String> failures) {
+        this.spawnReference = spawnReference;
         this.failures = List.copyOf(failures);
         this.s = s;
         this.rows = rows;
@@ -119,6 +122,10 @@ final class Report {
         return out;
     }
 
+    private static String fmt(OptionalDouble d) {
+        return d.isPresent() ? String.format(Locale.ROOT, "%.2f", d.getAsDouble()) : "-";
+    }
+
     private static String fmtRatio(OptionalDouble d) {
         return d.isPresent() ? String.format(Locale.ROOT, "%.2fx", d.getAsDouble()) : "-";
     }
@@ -126,11 +133,19 @@ final class Report {
     // ------------------------------------------------------------------ targets
 
     private void target(String what, OptionalDouble value, String unit, boolean met) {
+        target(what, value, unit, met, null);
+    }
+
+    /** @param context figures of the same run that a reader needs to weigh this one, or null */
+    private void target(String what, OptionalDouble value, String unit, boolean met, String context) {
         Map<String, Object> t = new LinkedHashMap<>();
         t.put("target", what);
         t.put("value", value.isPresent() ? value.getAsDouble() : null);
         t.put("unit", unit);
         t.put("met", value.isPresent() ? met : null);
+        if (context != null) {
+            t.put("context", context);
+        }
         targets.add(t);
     }
 
@@ -160,8 +175,14 @@ final class Report {
                 nuIso.isPresent() && pbPlain.isPresent() ? OptionalDouble.of(nuIso.getAsDouble() / pbPlain.getAsDouble())
                         : OptionalDouble.empty(), 1.7);
         for (String v : List.of("plain", "iso")) {
-            atMost("exit seen p99 (" + v + ") <= 5 ms: procmgr jdk", median("exit.p99." + v, Column.PM_JDK), 5, "ms");
-            atMost("exit seen p99 (" + v + ") <= 5 ms: procmgr nuprocess", median("exit.p99." + v, Column.PM_NU), 5, "ms");
+            for (Column c : List.of(Column.PM_JDK, Column.PM_NU)) {
+                // start->onExit holds a whole launch, which is the machine's: say what the raw
+                // library took in the same run, and what this column took to see an exit alone
+                OptionalDouble p99 = median("exit.p99." + v, c);
+                target("exit seen p99 (" + v + ") <= 5 ms: " + c.title, p99, "ms", p99.isPresent() && p99.getAsDouble() <= 5,
+                        String.format(Locale.ROOT, "raw ProcessBuilder in this run %s ms; this column's kill -9 detection p99 (row 2f) %s ms",
+                                fmt(median("exit.p99." + v, Column.RAW_PB)), fmt(median("exit.kill.p99.plain", c))));
+            }
         }
         int bigN = s.liveN().stream().mapToInt(Integer::intValue).max().orElse(0);
         atMost(String.format(Locale.ROOT, "procmgr nuprocess, %,d live processes: <= 16 live JVM threads", bigN),
@@ -226,6 +247,8 @@ final class Report {
                 + " stop-all capped at " + s.stopCapMs() / 1000.0 + " s (then the sleeps are KILLed so the run goes on);"
                 + (s.liveAll() ? "" : " above 1,000 processes only the NuProcess columns run (--live-all for all).")
                 + " Spawn rows: raw NuProcess needs its 250 ms exit poll per sequential run, hence n."
+                + " Rows 2e-2f: a sleep is started untimed, then gets kill -9 through kill(2) from outside the library;"
+                + " the clock stops in the library's exit callback (plain launch; the exit path is the same isolated)."
                 + " Rows 1-2: every worker JVM first starts and waits until the JIT is quiet (1 to 8 s; the same rule"
                 + " for every column); repetitions are interleaved across columns (one warm worker JVM per column"
                 + (s.oneJvmPerColumn() ? "" : " and family") + "; round k runs repetition k of a row in each column's"
@@ -239,8 +262,9 @@ final class Report {
             Object met = t.get("met");
             String mark = met == null ? "NOT MEASURED" : (Boolean) met ? "MET   " : "MISSED";
             Object v = t.get("value");
-            out.println(String.format(Locale.ROOT, "  %s %s: %s", mark, t.get("target"),
-                    v == null ? "-" : String.format(Locale.ROOT, "%.2f %s", (Double) v, t.get("unit"))));
+            out.println(String.format(Locale.ROOT, "  %s %s: %s%s", mark, t.get("target"),
+                    v == null ? "-" : String.format(Locale.ROOT, "%.2f %s", (Double) v, t.get("unit")),
+                    t.containsKey("context") ? " (" + t.get("context") + ")" : ""));
         }
     }
 
@@ -251,6 +275,7 @@ final class Report {
                 + "; nproc: " + Runtime.getRuntime().availableProcessors());
         l.add("- load average (1/5/15 min) before: " + loadBefore + ", after: " + loadAfter);
         l.add("- limits: " + limits());
+        l.add("- this machine's launch speed, before the run: " + spawnReference);
         l.add("- command args: " + (args.isEmpty() ? "(none: default settings)" : args));
         l.add("- settings: " + s);
         l.add("- procmgr: ManagerOptions.defaults().withShutdownHook(false).withGuardian(" + PmDriver.OPTIONS.guardian() + ")"
@@ -286,6 +311,7 @@ final class Report {
         meta.put("loadBefore", loadBefore);
         meta.put("loadAfter", loadAfter);
         meta.put("limits", limits());
+        meta.put("spawnReference", spawnReference);
         meta.put("args", args);
         meta.put("settings", s);
         meta.put("guardian", PmDriver.OPTIONS.guardian());

@@ -149,6 +149,8 @@ public final class ScenarioRunner {
         rows.add(new Row("2b", "exit latency start->onExit sh -c 'exit 3', p99, plain launch", "exit.p99.plain", "ms", false, 2));
         rows.add(new Row("2c", "exit latency start->onExit sh -c 'exit 3', p50, isolated", "exit.p50.iso", "ms", false, 2));
         rows.add(new Row("2d", "exit latency start->onExit sh -c 'exit 3', p99, isolated", "exit.p99.iso", "ms", false, 2));
+        rows.add(new Row("2e", "exit seen after kill -9 of a live sleep (no launch in it), p50", "exit.kill.p50.plain", "ms", false, 2));
+        rows.add(new Row("2f", "exit seen after kill -9 of a live sleep (no launch in it), p99", "exit.kill.p99.plain", "ms", false, 2));
         for (int n : s.liveN()) {
             String k = "live." + n + ".";
             String p = String.format(Locale.ROOT, "%,d live sleep: ", n);
@@ -197,6 +199,7 @@ public final class ScenarioRunner {
                 Map<String, Long> p = params(s, Map.of("runs", (long) s.exitRuns(), "reps", (long) s.reps(), "capMs", s.exitCapMs()));
                 out.add(new Task("exit", false, p));
                 out.add(new Task("exit", true, p));
+                out.add(new Task("exit.kill", false, p));
             }
             case "stop+output" -> {
                 // procmgr with its default (isolated) spec; raw as written by hand, no prefix
@@ -302,6 +305,7 @@ public final class ScenarioRunner {
         Path jsonFile = (Path) parsed.get()[1];
         Instant began = Instant.now();
         String loadBefore = loadAverage();
+        String spawnReference = shellSpawnRate();
         List<Batch> batches = plan(s);
         Map<String, Map<Column, List<Double>>> results = new LinkedHashMap<>();
         List<String> failures = Collections.synchronizedList(new ArrayList<>());
@@ -319,12 +323,41 @@ public final class ScenarioRunner {
         }
         double seconds = ChronoUnit.MILLIS.between(began, Instant.now()) / 1000.0;
         Report report = new Report(s, rows(s), results, began, seconds, loadBefore, loadAverage(), String.join(" ", args),
-                failures);
+                spawnReference, failures);
         report.print(out);
         report.writeJson(jsonFile);
         out.println();
         out.println("JSON: " + jsonFile.toAbsolutePath());
         return failures.isEmpty() ? 0 : 1;
+    }
+
+    /**
+     * How fast this machine forks and execs without any JVM: {@code /bin/sh} running
+     * {@code /bin/true} 300 times in a loop, best of three. The same VM's spawn speed has differed
+     * fourfold between days; this line lets a reader compare runs, and the issue's reference
+     * figures, by the machine as well as by the ratios.
+     */
+    static String shellSpawnRate() {
+        int n = 300;
+        double best = 0;
+        try {
+            for (int i = 0; i < 3; i++) {
+                long t0 = System.nanoTime();
+                Process p = new ProcessBuilder(Scenarios.SH, "-c", "i=0; while [ $i -lt " + n + " ]; do " + Scenarios.TRUE
+                        + "; i=$((i+1)); done").redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                if (p.waitFor() != 0) {
+                    return "? (the shell loop failed)";
+                }
+                best = Math.max(best, n / ((System.nanoTime() - t0) / 1e9));
+            }
+        } catch (IOException e) {
+            return "? (" + e.getMessage() + ")";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "? (interrupted)";
+        }
+        return String.format(Locale.ROOT, "/bin/sh runs /bin/true %,.0f times/s (fork, exec and wait; best of 3 loops of %d)", best, n);
     }
 
     static String loadAverage() {

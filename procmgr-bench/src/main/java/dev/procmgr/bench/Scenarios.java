@@ -66,7 +66,7 @@ final class Scenarios {
      * that the runner can interleave them with the other columns' workers.
      */
     static boolean interleavable(String scenario) {
-        return scenario.startsWith("spawn.") || scenario.equals("exit");
+        return scenario.startsWith("spawn.") || scenario.equals("exit") || scenario.equals("exit.kill");
     }
 
     /**
@@ -80,6 +80,7 @@ final class Scenarios {
             case "spawn.pipe" -> spawn(t, "spawn.pipe", Launch.of(Launch.Output.DISCARD, t.session(), TRUE), 1, true);
             case "spawn.seqdefault" -> spawn(t, "spawn.seqdefault", Launch.of(Launch.Output.DEFAULT, t.session(), TRUE), 1, false);
             case "exit" -> exitLatency(t);
+            case "exit.kill" -> killLatency(t);
             default -> throw new IllegalArgumentException("scenario " + t.scenario() + " runs whole tasks only");
         }
     }
@@ -229,6 +230,49 @@ final class Scenarios {
             h.awaitExit();
             if (h.exitCode() != 3) {
                 throw new IllegalStateException("sh -c 'exit 3' exited with " + h.exitCode());
+            }
+            h.release();
+        }
+        return ms;
+    }
+
+    /**
+     * One repetition of the detection rows: a live {@code sleep} (started and out of the way
+     * before the clock runs) gets SIGKILL through kill(2) from outside the library, and the clock
+     * stops when the library's exit callback runs. Unlike the start->onExit rows this leaves out
+     * the launch, whose cost is the machine's (fork and exec), and keeps only what the library
+     * adds between an exit and its report.
+     */
+    private void killLatency(Task t) throws Exception {
+        Launch l = Launch.of(Launch.Output.DEFAULT, t.session(), SLEEP, "600").stamped();
+        int runs = (int) t.param("runs");
+        long cap = Duration.ofMillis(t.param("capMs")).toNanos();
+        if (firstTime(t)) {
+            jvmWarmUp(t, Launch.of(Launch.Output.DEFAULT, t.session(), SH, "-c", "exit 3"));
+            killLatencies(l, (int) t.params().getOrDefault("warm", (long) Math.max(5, runs / 10)).longValue(), cap / 4);
+        }
+        List<Double> ms = killLatencies(l, runs, cap);
+        add("exit.kill.p50." + t.variant(), Stats.percentile(ms, 50));
+        add("exit.kill.p99." + t.variant(), Stats.percentile(ms, 99));
+        add("exit.kill.p50." + t.variant() + ".n", ms.size());
+        add("exit.kill.p99." + t.variant() + ".n", ms.size());
+    }
+
+    private List<Double> killLatencies(Launch l, int runs, long capNanos) throws Exception {
+        List<Double> ms = new ArrayList<>(runs);
+        long begin = System.nanoTime();
+        for (int i = 0; i < runs && (i == 0 || System.nanoTime() - begin < capNanos); i++) {
+            Driver.Handle h = driver.start(l);
+            int pid = (int) h.pid();
+            long t0 = System.nanoTime();
+            if (dev.procmgr.linux.LibC.kill(pid, 9) != 0) {
+                throw new IllegalStateException("kill -9 " + pid + " failed: the sleep is gone before its kill");
+            }
+            long seen = h.exitSeenNanos();
+            ms.add((seen - t0) / 1e6);
+            h.awaitExit();
+            if (h.isAlive()) {
+                throw new IllegalStateException("pid " + pid + " alive after its exit was reported");
             }
             h.release();
         }

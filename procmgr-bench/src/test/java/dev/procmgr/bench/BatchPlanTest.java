@@ -23,7 +23,7 @@ class BatchPlanTest {
 
         Batch exit = plan.get(1);
         assertThat(exit.lanes()).hasSize(4);
-        assertThat(exit.interleaved()).extracting(Task::scenario).containsExactly("exit", "exit");
+        assertThat(exit.interleaved()).extracting(Task::scenario).containsExactly("exit", "exit", "exit.kill");
 
         // stop+output and live: one worker per batch, tasks run whole
         assertThat(plan.subList(2, plan.size())).allSatisfy(b -> {
@@ -38,7 +38,7 @@ class BatchPlanTest {
 
         assertThat(plan).hasSize(1);
         Batch.Lane pb = plan.get(0).lanes().get(0);
-        assertThat(pb.interleaved()).hasSize(9);
+        assertThat(pb.interleaved()).hasSize(10);
         assertThat(pb.whole()).extracting(Task::scenario).containsExactly("stopkill", "output", "live");
     }
 

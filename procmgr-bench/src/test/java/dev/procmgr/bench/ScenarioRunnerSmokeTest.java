@@ -35,6 +35,7 @@ class ScenarioRunnerSmokeTest {
             assertThat(table).contains(c.title);
         }
         assertThat(table).contains("repetitions are interleaved across columns");
+        assertThat(table).containsPattern("this machine's launch speed, before the run: /bin/sh runs /bin/true [0-9,]+ times/s");
         for (ScenarioRunner.Row r : rows) {
             String line = table.lines().filter(l -> l.startsWith("| " + r.id() + " | " + r.label() + " |")).findFirst()
                     .orElseThrow(() -> new AssertionError("no table line for " + r.label() + "\n" + table));
