@@ -38,6 +38,14 @@ final class ProcTable {
 
         /** A snapshot taken after this call began. */
         ProcTable fresh();
+
+        /**
+         * A snapshot whose scan began at or after {@code nanoTime} ({@link System#nanoTime()}):
+         * the last one when it is that recent, however long ago that was, else a new one.
+         */
+        default ProcTable since(long nanoTime) {
+            return fresh();
+        }
     }
 
     ProcTable(Map<Long, Proc> procs) {
@@ -192,6 +200,7 @@ final class ProcTable {
     static final class Cache implements Source {
         private final long maxAgeNanos;
         private ProcTable last;
+        private long lastStart;
         private long lastAt;
         private long lastScanNanos;
 
@@ -227,11 +236,19 @@ final class ProcTable {
             return last;
         }
 
+        @Override
+        public synchronized ProcTable since(long nanoTime) {
+            if (last == null || lastStart - nanoTime < 0) {
+                take();
+            }
+            return last;
+        }
+
         private void take() {
-            long t0 = System.nanoTime();
+            lastStart = System.nanoTime();
             last = scan();
             lastAt = System.nanoTime();
-            lastScanNanos = lastAt - t0;
+            lastScanNanos = lastAt - lastStart;
         }
     }
 }

@@ -97,8 +97,9 @@ final class TreeStopper {
     /** Sends a signal to the tree of a run without waiting. */
     void signal(Target target, Signal signal) {
         Job job = new Job(target, signal, Duration.ZERO);
-        job.collect(procAvailable ? procs.fresh() : null);
-        job.send(signal);
+        ProcTable table = procAvailable ? procs.fresh() : null;
+        job.collect(table);
+        job.send(signal, table);
     }
 
     private final class Job {
@@ -106,6 +107,8 @@ final class TreeStopper {
         private final long pid;
         private final Signal first;
         private final long deadline;
+        /** When the stop was asked for, on the clock of {@link ProcTable.Source#since}. */
+        private final long requestedAt = System.nanoTime();
         private final CompletableFuture<Void> done = new CompletableFuture<>();
         private final Map<Long, Long> seen = new HashMap<>(); // pid -> start ticks
         private final List<ProcessHandle> handles = new ArrayList<>(); // without /proc
@@ -124,14 +127,16 @@ final class TreeStopper {
         }
 
         synchronized void begin() {
-            // a snapshot shared with the stops that begin about now: stopping many processes
-            // costs a few scans, not one each
-            collect(procAvailable ? procs.get() : null);
+            // the tree as it was when the stop was asked for, before our signal can kill a parent
+            // and orphan what it started outside the group; one snapshot serves every stop asked
+            // for before its scan began, so stopping many processes costs a few scans, not one each
+            ProcTable table = procAvailable ? procs.since(requestedAt) : null;
+            collect(table);
             if (first == Signal.KILL) {
                 killed = true;
                 killDeadline = scheduler.nanoTime() + KILL_WAIT.toNanos();
             }
-            send(first);
+            send(first, table);
             begun = true;
             schedulePoll();
         }
@@ -176,13 +181,13 @@ final class TreeStopper {
                 killed = true;
                 killDeadline = now + KILL_WAIT.toNanos();
                 LOG.info("stop timeout of '{}' (pid {}) passed; sending KILL to what is left", t.tag(), pid);
-                send(Signal.KILL);
+                send(Signal.KILL, table);
             } else if (killed && now - killDeadline >= 0) {
                 LOG.warn("process tree of '{}' (pid {}) still not gone {} after KILL; giving up waiting", t.tag(), pid, KILL_WAIT);
                 done.complete(null);
                 return;
             } else if (killed && treeAlive) {
-                send(Signal.KILL); // children forked since the last KILL
+                send(Signal.KILL, table); // children forked since the last KILL
             }
             schedulePoll();
         }
@@ -288,7 +293,8 @@ final class TreeStopper {
             return false;
         }
 
-        void send(Signal sig) {
+        /** @param now the snapshot the members were just collected from; null without /proc */
+        void send(Signal sig, ProcTable now) {
             if (posix.isPresent()) {
                 Signals px = posix.get();
                 if (t.groupLeader() && groupStillOurs()) {
@@ -302,7 +308,6 @@ final class TreeStopper {
                     }
                     return;
                 }
-                ProcTable now = procs.get();
                 for (Map.Entry<Long, Long> e : seen.entrySet()) {
                     Optional<ProcTable.Proc> p = now.get(e.getKey());
                     boolean sameProcess = p.isPresent() && p.get().startTicks() == e.getValue() && !p.get().zombie();

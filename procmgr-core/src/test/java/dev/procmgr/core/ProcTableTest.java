@@ -55,4 +55,17 @@ class ProcTableTest {
         });
         assertThat(ProcTable.read(Integer.MAX_VALUE)).isEmpty();
     }
+
+    @Test
+    void aSnapshotServesEveryStopAskedForBeforeItsScanBeganAndNoLaterOne() {
+        ProcTable.Cache cache = new ProcTable.Cache(0);
+        long asked = System.nanoTime();
+        ProcTable first = cache.since(asked);
+        assertThat(cache.since(asked)).isSameAs(first);
+        long askedLater = System.nanoTime();
+        ProcTable second = cache.since(askedLater);
+        assertThat(second).isNotSameAs(first);
+        assertThat(cache.since(asked)).isSameAs(second);
+        assertThat(cache.fresh()).isNotSameAs(second);
+    }
 }
