@@ -206,17 +206,28 @@ final class Scenarios {
     /** One repetition of the exit-latency rows (after the task's warm-up, the first time). */
     private void exitLatency(Task t) throws Exception {
         Launch l = Launch.of(Launch.Output.DEFAULT, t.session(), SH, "-c", "exit 3").stamped();
+        latencyRow(t, "exit", l, (runs, cap) -> latencies(l, runs, cap));
+    }
+
+    /** How one latency row measures: the milliseconds of up to {@code runs} runs within the cap. */
+    private interface Latencies {
+        List<Double> measure(int runs, long capNanos) throws Exception;
+    }
+
+    /** Warm-up the first time, then one repetition: p50 and p99 under {@code key}, with the run count. */
+    private void latencyRow(Task t, String key, Launch jitWarmUp, Latencies latencies) throws Exception {
         int runs = (int) t.param("runs");
         long cap = Duration.ofMillis(t.param("capMs")).toNanos();
         if (firstTime(t)) {
-            jvmWarmUp(t, l);
-            latencies(l, (int) t.params().getOrDefault("warm", (long) Math.max(5, runs / 10)).longValue(), cap / 4);
+            jvmWarmUp(t, jitWarmUp);
+            latencies.measure((int) t.params().getOrDefault("warm", (long) Math.max(5, runs / 10)).longValue(), cap / 4);
         }
-        List<Double> ms = latencies(l, runs, cap);
-        add("exit.p50." + t.variant(), Stats.percentile(ms, 50));
-        add("exit.p99." + t.variant(), Stats.percentile(ms, 99));
-        add("exit.p50." + t.variant() + ".n", ms.size());
-        add("exit.p99." + t.variant() + ".n", ms.size());
+        List<Double> ms = latencies.measure(runs, cap);
+        for (int p : new int[] {50, 99}) {
+            String k = key + ".p" + p + "." + t.variant();
+            add(k, Stats.percentile(ms, p));
+            add(k + ".n", ms.size());
+        }
     }
 
     private List<Double> latencies(Launch l, int runs, long capNanos) throws Exception {
@@ -245,17 +256,8 @@ final class Scenarios {
      */
     private void killLatency(Task t) throws Exception {
         Launch l = Launch.of(Launch.Output.DEFAULT, t.session(), SLEEP, "600").stamped();
-        int runs = (int) t.param("runs");
-        long cap = Duration.ofMillis(t.param("capMs")).toNanos();
-        if (firstTime(t)) {
-            jvmWarmUp(t, Launch.of(Launch.Output.DEFAULT, t.session(), SH, "-c", "exit 3"));
-            killLatencies(l, (int) t.params().getOrDefault("warm", (long) Math.max(5, runs / 10)).longValue(), cap / 4);
-        }
-        List<Double> ms = killLatencies(l, runs, cap);
-        add("exit.kill.p50." + t.variant(), Stats.percentile(ms, 50));
-        add("exit.kill.p99." + t.variant(), Stats.percentile(ms, 99));
-        add("exit.kill.p50." + t.variant() + ".n", ms.size());
-        add("exit.kill.p99." + t.variant() + ".n", ms.size());
+        latencyRow(t, "exit.kill", Launch.of(Launch.Output.DEFAULT, t.session(), SH, "-c", "exit 3"),
+                (runs, cap) -> killLatencies(l, runs, cap));
     }
 
     private List<Double> killLatencies(Launch l, int runs, long capNanos) throws Exception {
