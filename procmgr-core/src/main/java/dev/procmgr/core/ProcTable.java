@@ -188,7 +188,7 @@ final class ProcTable {
                 v = v * 10 + (c - '0');
                 any = true;
             } else if (c == '-' && !any) {
-                return -1; // negative fields (tty_nr can be; none of ours) do not occur here
+                return -1; // tpgid is -1 without a terminal; none of the fields kept can be negative
             } else if (c != ' ') {
                 return -1;
             }
