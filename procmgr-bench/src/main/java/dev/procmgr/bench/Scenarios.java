@@ -97,7 +97,7 @@ final class Scenarios {
     /**
      * Before the first timed launch of a worker JVM: start and wait until the JIT is quiet (its
      * total compilation time grew by less than 5 ms over the last 250 ms of launches), at least
-     * 1 s and at most 8 s. Without it procmgr's rows were timed while the compiler threads still
+     * 1 s and at most 8 s (3 s in quick mode). Without it procmgr's rows were timed while the compiler threads still
      * worked through its larger code path and took one of the two cores, and the raw libraries,
      * with less code, were already compiled. The same rule for every column.
      */
@@ -116,7 +116,8 @@ final class Scenarios {
             long elapsed = System.nanoTime() - t0;
             boolean quiet = now - compiled < 5;
             compiled = now;
-            if ((quiet && elapsed >= Duration.ofSeconds(1).toNanos()) || elapsed >= Duration.ofSeconds(8).toNanos()) {
+            long max = Duration.ofMillis(t.params().getOrDefault("jitMaxMs", 8000L)).toNanos();
+            if ((quiet && elapsed >= Duration.ofSeconds(1).toNanos()) || elapsed >= max) {
                 return;
             }
         }
