@@ -97,9 +97,9 @@ final class Scenarios {
     /**
      * Before the first timed launch of a worker JVM: start and wait until the JIT is quiet (its
      * total compilation time grew by less than 5 ms over the last 250 ms of launches), at least
-     * 1 s and at most 8 s (3 s in quick mode). Without it procmgr's rows were timed while the compiler threads still
-     * worked through its larger code path and took one of the two cores, and the raw libraries,
-     * with less code, were already compiled. The same rule for every column.
+     * 1 s and at most 8 s (3 s in quick mode). Without it procmgr's rows were timed while the
+     * compiler threads still worked through its larger code path and took one of the two cores,
+     * and the raw libraries, with less code, were already compiled. The same rule for every column.
      */
     private void jvmWarmUp(Task t, Launch l) throws Exception {
         if (jvmWarmedUp || t.params().containsKey("warm")) {
