@@ -201,8 +201,7 @@ final class ProcTable {
         private final long maxAgeNanos;
         private ProcTable last;
         private long lastStart;
-        private long lastAt;
-        private long lastScanNanos;
+        private long lastAt; // when the last scan ended; it took lastAt - lastStart
 
         /**
          * @param maxAgeNanos how long a snapshot is reused; longer when a scan itself takes
@@ -216,14 +215,14 @@ final class ProcTable {
          * The last snapshot while it is younger than the configured age or than twice the time
          * the scan took, whichever is longer. A scan is not instantaneous either (its first
          * entry is as old as the scan is long), so this at most doubles that staleness; with a
-         * fixed age shorter than a scan, a thousand stops beginning together each found the
+         * fixed age shorter than a scan, a thousand stops polling together each found the
          * snapshot expired and scanned again (1,000 processes on a slow VM: a 105 ms scan per
-         * 20 ms of stops, and TERM reached the last process seconds after close()).
+         * 20 ms of stops). A stop's first look uses {@link #since} instead.
          */
         @Override
         public synchronized ProcTable get() {
             long now = System.nanoTime();
-            if (last == null || now - lastAt > Math.max(maxAgeNanos, 2 * lastScanNanos)) {
+            if (last == null || now - lastAt > Math.max(maxAgeNanos, 2 * (lastAt - lastStart))) {
                 take();
             }
             return last;
@@ -248,7 +247,6 @@ final class ProcTable {
             lastStart = System.nanoTime();
             last = scan();
             lastAt = System.nanoTime();
-            lastScanNanos = lastAt - lastStart;
         }
     }
 }
