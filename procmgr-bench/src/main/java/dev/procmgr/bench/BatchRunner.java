@@ -44,10 +44,41 @@ final class BatchRunner {
             for (WorkerProcess w : workers) {
                 w.awaitReady();
             }
+            warmUp(b, workers);
             rounds(b, workers);
             return parallelWhole ? wholeAtOnce(b, workers) : wholeInTurn(b, workers);
         } finally {
             workers.forEach(WorkerProcess::abort); // only after an exception is any still running
+        }
+    }
+
+    /**
+     * The workers' JIT warm-ups, as many at a time as there are cores: nothing is measured during
+     * them, and one after another they were a fifth of a quick run. (Smoke mode's workers skip
+     * it: they check completeness, not speed.)
+     */
+    private void warmUp(Batch b, List<WorkerProcess> workers) throws Exception {
+        if (b.interleaved().isEmpty()) {
+            return;
+        }
+        int atOnce = Math.max(1, Runtime.getRuntime().availableProcessors());
+        progress.accept("JIT warm-up of " + workers.size() + " workers, " + atOnce + " at a time");
+        ExecutorService ex = Executors.newFixedThreadPool(atOnce);
+        try {
+            List<Future<?>> fs = new ArrayList<>();
+            for (int j = 0; j < workers.size(); j++) {
+                WorkerProcess w = workers.get(j);
+                Task first = b.lanes().get(j).interleaved().get(0);
+                fs.add(ex.submit(() -> {
+                    w.execute(Command.warmUp(first));
+                    return null;
+                }));
+            }
+            for (Future<?> f : fs) {
+                f.get();
+            }
+        } finally {
+            ex.shutdownNow();
         }
     }
 

@@ -250,7 +250,7 @@ final class Report {
                 + " Rows 2e-2f: a sleep is started untimed, then gets kill -9 through kill(2) from outside the library;"
                 + " the clock stops in the library's exit callback (plain launch; the exit path is the same isolated)."
                 + " Rows 1-2: every worker JVM first starts and waits until the JIT is quiet (1 to " + (s.mode().equals("quick") ? 3 : 8) + " s; the same rule"
-                + " for every column); repetitions are interleaved across columns (one warm worker JVM per column"
+                + " for every column; as many workers at a time as there are cores, before any measuring); repetitions are interleaved across columns (one warm worker JVM per column"
                 + (s.oneJvmPerColumn() ? "" : " and family") + "; round k runs repetition k of a row in each column's"
                 + " worker in turn, one measuring at a time), so a row's figures are taken seconds apart.");
         for (String f : failures) {

@@ -67,7 +67,7 @@ public final class ScenarioRunner {
             return switch (mode) {
                 case "smoke" -> new Settings(mode, 20, 3, 150, 20, 150, List.of(50), false, 50, 2, true, FAMILIES, ALL,
                         5000, 20, true, 10_000);
-                case "quick" -> new Settings(mode, 300, 3, 150, 40, 150, List.of(100), false, 300, 20, true, FAMILIES, ALL,
+                case "quick" -> new Settings(mode, 300, 3, 120, 40, 120, List.of(100), false, 300, 20, true, FAMILIES, ALL,
                         3000, 300, true, 10_000);
                 default -> new Settings("default", 2000, 3, 500, 300, 500, List.of(1000, 5000), true, 500, 100, false,
                         FAMILIES, ALL, 3000, 500, false, 15_000);
@@ -174,9 +174,11 @@ public final class ScenarioRunner {
     private static Map<String, Long> params(Settings s, Map<String, Long> p) {
         if (s.mode().equals("quick")) {
             // a quick look: the JIT warm-up of each worker stops at 3 s instead of 8 (on a
-            // slow-launching VM four workers waited out most of the minute there)
+            // slow-launching VM four workers waited out most of the minute there), and 100 live
+            // processes bring their threads up well within 150 ms
             Map<String, Long> m = new LinkedHashMap<>(p);
             m.put("jitMaxMs", 3000L);
+            m.put("settleMs", 150L);
             return m;
         }
         if (!s.smoke()) {
@@ -312,7 +314,7 @@ public final class ScenarioRunner {
         Path jsonFile = (Path) parsed.get()[1];
         Instant began = Instant.now();
         String loadBefore = loadAverage();
-        String spawnReference = shellSpawnRate();
+        String spawnReference = shellSpawnRate(s.mode().equals("default") ? 300 : 100);
         List<Batch> batches = plan(s);
         Map<String, Map<Column, List<Double>>> results = new LinkedHashMap<>();
         List<String> failures = Collections.synchronizedList(new ArrayList<>());
@@ -340,12 +342,11 @@ public final class ScenarioRunner {
 
     /**
      * How fast this machine forks and execs without any JVM: {@code /bin/sh} running
-     * {@code /bin/true} 300 times in a loop, best of three. The same VM's spawn speed has differed
-     * fourfold between days; this line lets a reader compare runs, and the issue's reference
-     * figures, by the machine as well as by the ratios.
+     * {@code /bin/true} {@code n} times in a loop, best of three. The same VM's spawn speed has
+     * differed fourfold between days; this line lets a reader compare runs, and the issue's
+     * reference figures, by the machine as well as by the ratios.
      */
-    static String shellSpawnRate() {
-        int n = 300;
+    static String shellSpawnRate(int n) {
         double best = 0;
         try {
             for (int i = 0; i < 3; i++) {

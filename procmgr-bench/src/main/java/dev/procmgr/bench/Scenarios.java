@@ -95,6 +95,21 @@ final class Scenarios {
     private boolean jvmWarmedUp;
 
     /**
+     * The JIT warm-up of this worker, on the launch the task repeats (the detection rows: the exit
+     * row's), unless done already. The runner asks for it before the first round, for as many
+     * workers at a time as there are cores: nothing is measured then, and it took 4 workers x 1-8 s
+     * one after another.
+     */
+    void jitWarmUp(Task t) throws Exception {
+        Launch l = switch (t.scenario()) {
+            case "spawn.seqdefault" -> Launch.of(Launch.Output.DEFAULT, t.session(), TRUE);
+            case "exit", "exit.kill" -> Launch.of(Launch.Output.DEFAULT, t.session(), SH, "-c", "exit 3");
+            default -> Launch.of(Launch.Output.DISCARD, t.session(), TRUE);
+        };
+        jvmWarmUp(t, l);
+    }
+
+    /**
      * Before the first timed launch of a worker JVM: start and wait until the JIT is quiet (its
      * total compilation time grew by less than 5 ms over the last 250 ms of launches), at least
      * 1 s and at most 8 s (3 s in quick mode). Without it procmgr's rows were timed while the

@@ -75,12 +75,14 @@ final class Worker {
         long t0 = System.nanoTime();
         if (c.kind() == Kind.REP) {
             scenarios.runRepetition(t);
+        } else if (c.kind() == Kind.WARM) {
+            scenarios.jitWarmUp(t);
         } else {
             scenarios.run(t);
         }
         if (Boolean.getBoolean("procmgr.bench.verbose")) {
             System.err.printf(Locale.ROOT, "procmgr-bench:   %s %s/%s%s took %.1f s%n", column.title, t.scenario(), t.variant(),
-                    c.kind() == Kind.REP ? " (one repetition)" : "", (System.nanoTime() - t0) / 1e9);
+                    c.kind() == Kind.REP ? " (one repetition)" : c.kind() == Kind.WARM ? " (JIT warm-up)" : "", (System.nanoTime() - t0) / 1e9);
         }
     }
 

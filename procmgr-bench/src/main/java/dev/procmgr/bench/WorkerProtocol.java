@@ -14,6 +14,7 @@ import java.util.Objects;
  *   worker: @@READY              its column's driver is made; it waits for commands
  *   runner: RUN {task}           run the task whole: its warm-up, then all its repetitions
  *   runner: REP {task}           run the task's next repetition (the first: after its warm-up)
+ *   runner: WARM {task}          warm the JIT up on the task's launch now (see Scenarios#jitWarmUp)
  *   worker: @@DONE               after each RUN or REP
  *   runner: END                  (or stdin closed) close the driver, check that nothing is left
  *   worker: @@RESULT {metrics}   every figure the worker measured; then it exits 0
@@ -35,7 +36,7 @@ final class WorkerProtocol {
 
     /** What a command asks of the worker. */
     enum Kind {
-        RUN, REP, END
+        RUN, REP, WARM, END
     }
 
     /**
@@ -59,6 +60,10 @@ final class WorkerProtocol {
 
         static Command repetition(Task t) {
             return new Command(Kind.REP, t);
+        }
+
+        static Command warmUp(Task t) {
+            return new Command(Kind.WARM, t);
         }
 
         static Command end() {

@@ -55,7 +55,7 @@ class BatchPlanTest {
     @Test
     void commandsSurviveTheLine() throws Exception {
         Task t = new Task("exit", true, Map.of("runs", 300L, "reps", 3L, "capMs", 500L));
-        for (Command c : List.of(Command.whole(t), Command.repetition(t), Command.end())) {
+        for (Command c : List.of(Command.whole(t), Command.repetition(t), Command.warmUp(t), Command.end())) {
             String line = c.encode();
             assertThat(line).doesNotContain("\n");
             assertThat(Command.parse(line)).isEqualTo(c);
