@@ -314,7 +314,8 @@ public final class ScenarioRunner {
         Path jsonFile = (Path) parsed.get()[1];
         Instant began = Instant.now();
         String loadBefore = loadAverage();
-        String spawnReference = shellSpawnRate(s.mode().equals("default") ? 300 : 100);
+        MachineReference machine = MachineReference.measure(s.mode().equals("default") ? 300 : 100,
+                s.only().contains("live") ? Report.stopN(s) : 0);
         List<Batch> batches = plan(s);
         Map<String, Map<Column, List<Double>>> results = new LinkedHashMap<>();
         List<String> failures = Collections.synchronizedList(new ArrayList<>());
@@ -332,40 +333,12 @@ public final class ScenarioRunner {
         }
         double seconds = ChronoUnit.MILLIS.between(began, Instant.now()) / 1000.0;
         Report report = new Report(s, rows(s), results, began, seconds, loadBefore, loadAverage(), String.join(" ", args),
-                spawnReference, failures);
+                machine, failures);
         report.print(out);
         report.writeJson(jsonFile);
         out.println();
         out.println("JSON: " + jsonFile.toAbsolutePath());
         return failures.isEmpty() ? 0 : 1;
-    }
-
-    /**
-     * How fast this machine forks and execs without any JVM: {@code /bin/sh} running
-     * {@code /bin/true} {@code n} times in a loop, best of three. The same VM's spawn speed has
-     * differed fourfold between days; this line lets a reader compare runs, and the issue's
-     * reference figures, by the machine as well as by the ratios.
-     */
-    static String shellSpawnRate(int n) {
-        double best = 0;
-        try {
-            for (int i = 0; i < 3; i++) {
-                long t0 = System.nanoTime();
-                Process p = new ProcessBuilder(Scenarios.SH, "-c", "i=0; while [ $i -lt " + n + " ]; do " + Scenarios.TRUE
-                        + "; i=$((i+1)); done").redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-                if (p.waitFor() != 0) {
-                    return "? (the shell loop failed)";
-                }
-                best = Math.max(best, n / ((System.nanoTime() - t0) / 1e9));
-            }
-        } catch (IOException e) {
-            return "? (" + e.getMessage() + ")";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "? (interrupted)";
-        }
-        return String.format(Locale.ROOT, "/bin/sh runs /bin/true %,.0f times/s (fork, exec and wait; best of 3 loops of %d)", best, n);
     }
 
     static String loadAverage() {

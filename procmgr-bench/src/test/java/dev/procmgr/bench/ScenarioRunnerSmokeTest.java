@@ -36,6 +36,9 @@ class ScenarioRunnerSmokeTest {
         }
         assertThat(table).contains("repetitions are interleaved across columns");
         assertThat(table).containsPattern("this machine's launch speed, before the run: /bin/sh runs /bin/true [0-9,]+ times/s");
+        assertThat(table).containsPattern("this machine's stop-all floor, before the run: /bin/sh sends TERM to 50 sleep in one kill"
+                + " and waits for them in [0-9.]+ s; the CPUs were busy [0-9.]+ core-s");
+        assertThat(table).contains("(before the run, /bin/sh ended as many sleep in ");
         for (ScenarioRunner.Row r : rows) {
             String line = table.lines().filter(l -> l.startsWith("| " + r.id() + " | " + r.label() + " |")).findFirst()
                     .orElseThrow(() -> new AssertionError("no table line for " + r.label() + "\n" + table));
