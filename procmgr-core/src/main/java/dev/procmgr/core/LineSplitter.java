@@ -24,16 +24,44 @@ final class LineSplitter {
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final long NEWLINES = 0x0A0A0A0A0A0A0A0AL;
 
-    private final Consumer<String> lines;
+    /** Where complete lines go, as bytes: decoding is the receiver's choice (see {@link LineRing}). */
+    @FunctionalInterface
+    interface Lines {
+        /**
+         * One line without its newline, in {@code a[from, from + n)}; the array is the splitter's
+         * or the caller's and is reused after the call, so a receiver that keeps the line copies it.
+         *
+         * @param cut the line outgrew the limit and ends there ({@link #CUT_MARK} belongs after it)
+         */
+        void line(byte[] a, int from, int n, boolean cut);
+    }
+
+    private final Lines lines;
     private final int maxLine;
     private byte[] buf = new byte[256];
     private int len;
     private boolean skipping;
     private byte[] scratch; // for buffers without an accessible array (direct, read-only)
 
-    LineSplitter(int maxLine, Consumer<String> lines) {
+    LineSplitter(int maxLine, Lines lines) {
         this.maxLine = maxLine;
         this.lines = lines;
+    }
+
+    /** A splitter that decodes every line to a String (the cut mark appended) for {@code lines}. */
+    LineSplitter(int maxLine, Consumer<String> lines) {
+        this(maxLine, (a, from, n, cut) -> lines.accept(decode(a, from, n, cut)));
+    }
+
+    /** A line's bytes as text: UTF-8, malformed input replaced. */
+    static String decode(byte[] a, int from, int n) {
+        return new String(a, from, n, StandardCharsets.UTF_8);
+    }
+
+    /** A line's bytes as text, with {@link #CUT_MARK} after a cut one. */
+    static String decode(byte[] a, int from, int n, boolean cut) {
+        String line = decode(a, from, n);
+        return cut ? line + CUT_MARK : line;
     }
 
     /** Consumes the buffer's remaining bytes, delivering every line they complete. */
@@ -114,7 +142,7 @@ final class LineSplitter {
                 if (len + n > maxLine) {
                     cut(a, i, true);
                 } else if (len == 0) {
-                    lines.accept(new String(a, i, n, StandardCharsets.UTF_8)); // inside one buffer: no copy
+                    lines.line(a, i, n, false); // inside one buffer: no copy
                 } else {
                     append(a, i, n);
                     emit(false, true);
@@ -155,8 +183,7 @@ final class LineSplitter {
 
     private void emit(boolean cut, boolean deliver) {
         if (deliver) {
-            String line = new String(buf, 0, len, StandardCharsets.UTF_8);
-            lines.accept(cut ? line + CUT_MARK : line);
+            lines.line(buf, 0, len, cut);
         }
         len = 0;
         if (buf.length > 4096) {

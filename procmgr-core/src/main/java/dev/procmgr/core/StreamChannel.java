@@ -6,8 +6,6 @@ import dev.procmgr.spi.OutputSink;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
@@ -24,8 +22,7 @@ final class StreamChannel implements AutoCloseable {
 
     private final String tag;
     private final ProcessOutput.Stream stream;
-    private final int captureLines;
-    private final ArrayDeque<String> ring;
+    private final LineRing ring;
     private final RotatingFile file;
     private final PrintStream inherit;
     private final Logger lineLog;
@@ -55,8 +52,7 @@ final class StreamChannel implements AutoCloseable {
                 level = Level.valueOf(lg.level());
             }
         }
-        this.captureLines = lines;
-        this.ring = lines > 0 ? new ArrayDeque<>(Math.min(lines, 1024)) : null;
+        this.ring = lines > 0 ? new LineRing(lines) : null;
         this.file = f;
         this.inherit = in;
         this.lineLevel = level;
@@ -76,15 +72,7 @@ final class StreamChannel implements AutoCloseable {
             return List.of();
         }
         synchronized (ring) {
-            int skip = Math.max(0, ring.size() - n);
-            List<String> out = new ArrayList<>(Math.min(n, ring.size()));
-            int i = 0;
-            for (String s : ring) {
-                if (i++ >= skip) {
-                    out.add(s);
-                }
-            }
-            return out;
+            return ring.last(n);
         }
     }
 
@@ -103,20 +91,24 @@ final class StreamChannel implements AutoCloseable {
         }
     }
 
-    private void onLine(String line) {
+    /** A complete line: kept as bytes in the ring, decoded only for a follower or the log. */
+    private void onLine(byte[] a, int from, int n, boolean cut) {
+        String line = null;
         if (ring != null) {
             synchronized (ring) {
-                if (ring.size() == captureLines) {
-                    ring.removeFirst();
+                ring.add(a, from, n, cut);
+                if (followers.any()) { // under the lock: see attach
+                    line = LineSplitter.decode(a, from, n, cut);
+                    followers.offer(stream, line);
                 }
-                ring.addLast(line);
-                followers.offer(stream, line); // under the lock: see attach
             }
-        } else {
+        } else if (followers.any()) {
+            line = LineSplitter.decode(a, from, n, cut);
             followers.offer(stream, line);
         }
         if (lineLog != null) {
-            lineLog.atLevel(lineLevel).log("[{}] {}", stream == ProcessOutput.Stream.STDOUT ? "out" : "err", line);
+            lineLog.atLevel(lineLevel).log("[{}] {}", stream == ProcessOutput.Stream.STDOUT ? "out" : "err",
+                    line != null ? line : LineSplitter.decode(a, from, n, cut));
         }
     }
 
