@@ -11,11 +11,16 @@ import java.util.List;
  * Not thread-safe: its owner locks.
  */
 final class LineRing {
-    private static final int MIN_DATA = 4096;
+    private static final int MIN_DATA = 256;
+    private static final int MIN_LINES = 16;
 
     private final int maxLines;
-    /** The lines' bytes, back to back, oldest first, wrapping around the end of the array. */
-    private byte[] data = new byte[MIN_DATA];
+    /**
+     * The lines' bytes, back to back, oldest first, wrapping around the end of the array. Both
+     * arrays start empty and grow with what is kept: a process that writes nothing (most of a
+     * thousand live ones) costs no buffer.
+     */
+    private byte[] data = new byte[0];
     private int dataHead;
     private int dataUsed;
     /** Per line, in a ring of its own: its length, or {@code ~length} for a line that was cut. */
@@ -29,7 +34,7 @@ final class LineRing {
             throw new IllegalArgumentException("maxLines must be at least 1: " + maxLines);
         }
         this.maxLines = maxLines;
-        this.lengths = new int[Math.min(maxLines, 1024)];
+        this.lengths = new int[0];
     }
 
     /** Adds a line (without its newline), dropping the oldest when full. The bytes are copied. */
@@ -38,11 +43,11 @@ final class LineRing {
             dropOldest();
         }
         if (count == lengths.length) {
-            lengths = linearized(lengths, first, count, Math.min(maxLines, lengths.length * 2));
+            lengths = linearized(lengths, first, count, Math.min(maxLines, Math.max(MIN_LINES, lengths.length * 2)));
             first = 0;
         }
-        if (dataUsed + n > data.length) {
-            resizeData(Math.max(dataUsed + n, data.length * 2));
+        if (dataUsed + n > data.length || data.length == 0) {
+            resizeData(Math.max(MIN_DATA, Math.max(dataUsed + n, data.length * 2)));
         } else if (data.length > 16 * MIN_DATA && dataUsed + n < data.length / 8) {
             // a burst of long lines is over: give the memory back
             resizeData(Math.max(MIN_DATA, data.length / 4));
