@@ -5,6 +5,7 @@ import dev.procmgr.bench.WorkerProtocol.Command;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -63,23 +64,16 @@ final class BatchRunner {
         }
         int atOnce = Math.max(1, Runtime.getRuntime().availableProcessors());
         progress.accept("JIT warm-up of " + workers.size() + " workers, " + atOnce + " at a time");
-        ExecutorService ex = Executors.newFixedThreadPool(atOnce);
-        try {
-            List<Future<?>> fs = new ArrayList<>();
-            for (int j = 0; j < workers.size(); j++) {
-                WorkerProcess w = workers.get(j);
-                Task first = b.lanes().get(j).interleaved().get(0);
-                fs.add(ex.submit(() -> {
-                    w.execute(Command.warmUp(first));
-                    return null;
-                }));
-            }
-            for (Future<?> f : fs) {
-                f.get();
-            }
-        } finally {
-            ex.shutdownNow();
+        List<Callable<Void>> jobs = new ArrayList<>();
+        for (int j = 0; j < workers.size(); j++) {
+            WorkerProcess w = workers.get(j);
+            Task first = b.lanes().get(j).interleaved().get(0);
+            jobs.add(() -> {
+                w.execute(Command.warmUp(first));
+                return null;
+            });
         }
+        atOnce(atOnce, jobs);
     }
 
     private void rounds(Batch b, List<WorkerProcess> workers) throws InterruptedException {
@@ -106,16 +100,25 @@ final class BatchRunner {
     }
 
     private List<Map<String, List<Double>>> wholeAtOnce(Batch b, List<WorkerProcess> workers) throws Exception {
-        ExecutorService ex = Executors.newFixedThreadPool(workers.size());
+        List<Callable<Map<String, List<Double>>>> jobs = new ArrayList<>();
+        for (int j = 0; j < workers.size(); j++) {
+            Lane l = b.lanes().get(j);
+            WorkerProcess w = workers.get(j);
+            jobs.add(() -> whole(l, w));
+        }
+        return atOnce(workers.size(), jobs);
+    }
+
+    /** Runs the jobs on {@code threads} threads at once; their results in job order. */
+    private static <T> List<T> atOnce(int threads, List<Callable<T>> jobs) throws Exception {
+        ExecutorService ex = Executors.newFixedThreadPool(threads);
         try {
-            List<Future<Map<String, List<Double>>>> fs = new ArrayList<>();
-            for (int j = 0; j < workers.size(); j++) {
-                Lane l = b.lanes().get(j);
-                WorkerProcess w = workers.get(j);
-                fs.add(ex.submit(() -> whole(l, w)));
+            List<Future<T>> fs = new ArrayList<>();
+            for (Callable<T> job : jobs) {
+                fs.add(ex.submit(job));
             }
-            List<Map<String, List<Double>>> out = new ArrayList<>();
-            for (Future<Map<String, List<Double>>> f : fs) {
+            List<T> out = new ArrayList<>();
+            for (Future<T> f : fs) {
                 out.add(f.get());
             }
             return out;

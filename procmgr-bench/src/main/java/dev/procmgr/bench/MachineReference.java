@@ -29,9 +29,15 @@ record MachineReference(String launchSpeed, String stopFloor, double stopFloorSe
         if (stopN <= 0) {
             return new MachineReference(launch, null, Double.NaN);
         }
-        double[] seconds = {Double.NaN};
-        String floor = stopFloor(stopN, seconds);
-        return new MachineReference(launch, floor, seconds[0]);
+        Floor floor = stopFloor(stopN);
+        return new MachineReference(launch, floor.line(), floor.seconds());
+    }
+
+    /** A stop floor as a report line, and its time (NaN when it failed). */
+    record Floor(String line, double seconds) {
+        static Floor failed(String why) {
+            return new Floor("? (" + why + ")", Double.NaN);
+        }
     }
 
     /** {@code /bin/sh} running {@code /bin/true} {@code n} times in a loop, best of three. */
@@ -63,7 +69,7 @@ record MachineReference(String launchSpeed, String stopFloor, double stopFloorSe
      * Also how busy the machine's CPUs were meanwhile (/proc/stat), which says whether the exits
      * themselves fill the cores (then whatever a JVM adds on top lengthens the stop).
      */
-    static String stopFloor(int n, double[] seconds) {
+    static Floor stopFloor(int n) {
         String script = "i=0; pids=; while [ $i -lt " + n + " ]; do " + Scenarios.SLEEP + " 600 & pids=\"$pids $!\"; i=$((i+1)); done;"
                 + " echo ready; read go; kill -TERM $pids; wait; echo done";
         Process sh = null;
@@ -71,7 +77,7 @@ record MachineReference(String launchSpeed, String stopFloor, double stopFloorSe
             sh = new ProcessBuilder(Scenarios.SH, "-c", script).redirectError(ProcessBuilder.Redirect.DISCARD).start();
             BufferedReader out = new BufferedReader(new InputStreamReader(sh.getInputStream(), StandardCharsets.UTF_8));
             if (!"ready".equals(out.readLine())) {
-                return "? (the shell did not start its sleep processes)";
+                return Floor.failed("the shell did not start its sleep processes");
             }
             Thread.sleep(1000); // let the machine settle after the starts
             long[] cpu0 = cpuTicks();
@@ -83,18 +89,17 @@ record MachineReference(String launchSpeed, String stopFloor, double stopFloorSe
             long took = System.nanoTime() - t0;
             long[] cpu1 = cpuTicks();
             if (!"done".equals(done)) {
-                return "? (the shell's kill and wait failed)";
+                return Floor.failed("the shell's kill and wait failed");
             }
             double ticksPerSecond = 100; // USER_HZ, 100 on Linux
-            seconds[0] = took / 1e9;
-            return String.format(Locale.ROOT, "/bin/sh sends TERM to %,d sleep in one kill and waits for them in %.2f s;"
+            return new Floor(String.format(Locale.ROOT, "/bin/sh sends TERM to %,d sleep in one kill and waits for them in %.2f s;"
                     + " the CPUs were busy %.2f core-s of the %.2f there were", n, took / 1e9, (cpu1[0] - cpu0[0]) / ticksPerSecond,
-                    (cpu1[0] - cpu0[0] + cpu1[1] - cpu0[1]) / ticksPerSecond);
+                    (cpu1[0] - cpu0[0] + cpu1[1] - cpu0[1]) / ticksPerSecond), took / 1e9);
         } catch (IOException | RuntimeException e) {
-            return "? (" + e + ")";
+            return Floor.failed(e.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return "? (interrupted)";
+            return Floor.failed("interrupted");
         } finally {
             if (sh != null) {
                 sh.descendants().forEach(ProcessHandle::destroyForcibly);

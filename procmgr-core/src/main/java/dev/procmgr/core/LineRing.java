@@ -24,7 +24,7 @@ final class LineRing {
     private int dataHead;
     private int dataUsed;
     /** Per line, in a ring of its own: its length, or {@code ~length} for a line that was cut. */
-    private int[] lengths;
+    private int[] lengths = new int[0];
     private int first;
     private int count;
 
@@ -34,7 +34,6 @@ final class LineRing {
             throw new IllegalArgumentException("maxLines must be at least 1: " + maxLines);
         }
         this.maxLines = maxLines;
-        this.lengths = new int[0];
     }
 
     /** Adds a line (without its newline), dropping the oldest when full. The bytes are copied. */
