@@ -362,8 +362,14 @@ final class NuLaunchedProcess extends NuAbstractProcessHandler implements Launch
         }
         closeGate();
         markStdinBroken();
+        // Integer.MAX_VALUE: NuProcess's waitpid found no child (ECHILD). That is expected when the
+        // output grace ran out under load and the watcher reaped the child after reading its
+        // status; only when no status was read is it lost
         ExitStatus fromNuProcess = fromNuProcessCode(exitCode);
         if (status.compareAndSet(null, fromNuProcess)) {
+            if (exitCode != Integer.MIN_VALUE && (exitCode < 0 || exitCode > 255)) {
+                log.warn("exit status of pid {} {} lost (NuProcess reports {}); reporting exit 255", pid, command, exitCode);
+            }
             arrive();
         }
         // NuProcess has flushed and ended both streams before this call
@@ -458,13 +464,12 @@ final class NuLaunchedProcess extends NuAbstractProcessHandler implements Launch
         return false;
     }
 
-    private ExitStatus fromNuProcessCode(int code) {
+    private static ExitStatus fromNuProcessCode(int code) {
         if (code == Integer.MIN_VALUE) {
             return ExitStatus.exited(127); // NuProcess's word for exit code 127
         }
         if (code < 0 || code > 255) {
-            log.warn("exit status of pid {} {} lost (NuProcess reports {}); reporting exit 255", pid, command, code);
-            return ExitStatus.exited(255);
+            return ExitStatus.exited(255); // no status: see onExit
         }
         return ExitStatus.exited(code);
     }
