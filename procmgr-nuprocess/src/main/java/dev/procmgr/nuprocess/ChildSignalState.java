@@ -23,6 +23,10 @@ import org.slf4j.LoggerFactory;
  *       handler back; HotSpot's handler ignores SIGPIPE too, so NuProcess's writes still get
  *       EPIPE, and an installed handler resets to the default in the child.</li>
  * </ul>
+ *
+ * <p>Neither helps with a signal the JVM itself inherited as ignored (SIGHUP under {@code nohup}):
+ * NuProcess's fork path keeps it ignored in the child, as {@code ProcessBuilder} does; only the
+ * {@code posix_spawn} path, which resets every disposition, starts children clean of it.
  */
 final class ChildSignalState {
 
