@@ -126,6 +126,10 @@ final class Report {
         return d.isPresent() ? String.format(Locale.ROOT, "%.2f", d.getAsDouble()) : "-";
     }
 
+    private static String capText(long ms) {
+        return ms >= ScenarioRunner.NO_CAP_MS ? "none" : ms + " ms";
+    }
+
     private static String fmtRatio(OptionalDouble d) {
         return d.isPresent() ? String.format(Locale.ROOT, "%.2fx", d.getAsDouble()) : "-";
     }
@@ -239,8 +243,12 @@ final class Report {
             out.println(b);
         }
         out.println();
-        out.println("Cells: median (min..max) of " + s.reps() + " repetitions; n= runs per repetition when a time cap ("
-                + s.capMs() + " ms spawn, " + s.exitCapMs() + " ms exit) cut it short. Ratios: procmgr median / raw median,"
+        out.println("Cells: median (min..max) of " + s.reps() + " repetitions; "
+                + (s.capMs() >= ScenarioRunner.NO_CAP_MS && s.exitCapMs() >= ScenarioRunner.NO_CAP_MS
+                        ? "no time cap on the spawn and exit repetitions (--cap-ms 0)."
+                        : "n= runs per repetition when a time cap (" + capText(s.capMs()) + " spawn, "
+                                + capText(s.exitCapMs()) + " exit) cut it short.")
+                + " Ratios: procmgr median / raw median,"
                 + " except rows 1-2: the median of the per-round ratios (procmgr's repetition k over raw's repetition k,"
                 + " measured seconds apart) (higher is better for /s rows, lower for ms, s, threads, MB, KB).");
         out.println("plain launch: raw without prefix, procmgr newSession(false). isolated: raw with the /usr/bin/setsid prefix,"

@@ -30,12 +30,15 @@ import java.util.Optional;
  * <pre>
  *   mvn -B -q -pl procmgr-bench exec:java -Dexec.args="--quick"
  *   bin/procmgr-bench [--quick | --smoke] [--json FILE] [--runs N] [--reps N] [--n 1000,5000]
+ *   bin/procmgr-bench --only spawn --cap-ms 0     (every spawn repetition does all its 2,000 runs)
  * </pre>
  */
 public final class ScenarioRunner {
     private static final List<Column> ALL = List.of(Column.values());
     /** The families whose repetitions are interleaved across the columns ({@link Scenarios#interleavable}). */
     private static final List<String> INTERLEAVED = List.of("spawn", "exit");
+    /** {@code --cap-ms 0}: a cap no repetition reaches (a day), so every one does all its runs. */
+    static final long NO_CAP_MS = 86_400_000L;
 
     private ScenarioRunner() {
     }
@@ -86,34 +89,49 @@ public final class ScenarioRunner {
         List<Column> columns = ALL;
         Boolean liveAll = null;
         Long startCap = null;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--start-cap-ms" -> startCap = Long.parseLong(args[++i]);
-                case "--live-all" -> liveAll = true;
-                case "--only" -> only = List.of(args[++i].split(","));
-                case "--columns" -> columns = java.util.Arrays.stream(args[++i].split(",")).map(Column::valueOf).toList();
-                case "--quick" -> mode = "quick";
-                case "--smoke" -> mode = "smoke";
-                case "--json" -> json = Path.of(args[++i]);
-                case "--runs" -> runs = Integer.parseInt(args[++i]);
-                case "--reps" -> reps = Integer.parseInt(args[++i]);
-                case "--n" -> {
-                    n = new ArrayList<>();
-                    for (String s : args[++i].split(",")) {
-                        n.add(Integer.parseInt(s.trim()));
+        Long cap = null;
+        String bad = null;
+        try {
+            for (int i = 0; i < args.length && bad == null; i++) {
+                switch (args[i]) {
+                    case "--start-cap-ms" -> startCap = Long.parseLong(args[++i]);
+                    case "--cap-ms" -> {
+                        long ms = Long.parseLong(args[++i]);
+                        cap = ms <= 0 ? NO_CAP_MS : ms;
                     }
-                }
-                default -> {
-                    out.println("usage: procmgr-bench [--quick | --smoke] [--json FILE] [--runs N] [--reps N] [--n N,N]"
-                            + " [--only spawn,exit,stop+output,live] [--columns RAW_PB,RAW_NU,PM_JDK,PM_NU] [--live-all]"
-                            + " [--start-cap-ms MS]");
-                    return Optional.empty();
+                    case "--live-all" -> liveAll = true;
+                    case "--only" -> only = List.of(args[++i].split(","));
+                    case "--columns" -> columns = java.util.Arrays.stream(args[++i].split(",")).map(Column::valueOf).toList();
+                    case "--quick" -> mode = "quick";
+                    case "--smoke" -> mode = "smoke";
+                    case "--json" -> json = Path.of(args[++i]);
+                    case "--runs" -> runs = Integer.parseInt(args[++i]);
+                    case "--reps" -> reps = Integer.parseInt(args[++i]);
+                    case "--n" -> {
+                        n = new ArrayList<>();
+                        for (String s : args[++i].split(",")) {
+                            n.add(Integer.parseInt(s.trim()));
+                        }
+                    }
+                    default -> bad = "unknown option " + args[i];
                 }
             }
+        } catch (ArrayIndexOutOfBoundsException e) {
+            bad = args[args.length - 1] + " needs a value";
+        } catch (IllegalArgumentException e) { // a number or column name that does not parse
+            bad = "bad value (" + e.getMessage() + ")";
+        }
+        if (bad != null) {
+            out.println("procmgr-bench: " + bad);
+            out.println("usage: procmgr-bench [--quick | --smoke] [--json FILE] [--runs N] [--reps N] [--n N,N]"
+                    + " [--only spawn,exit,stop+output,live] [--columns RAW_PB,RAW_NU,PM_JDK,PM_NU] [--live-all]"
+                    + " [--start-cap-ms MS] [--cap-ms MS (spawn and exit repetitions; 0: none)]");
+            return Optional.empty();
         }
         Settings s = Settings.of(mode);
-        s = new Settings(s.mode(), runs != null ? runs : s.runs(), reps != null ? Math.max(3, reps) : s.reps(), s.capMs(),
-                runs != null ? Math.max(20, runs / 6) : s.exitRuns(), s.exitCapMs(), n != null ? List.copyOf(n) : s.liveN(),
+        s = new Settings(s.mode(), runs != null ? runs : s.runs(), reps != null ? Math.max(3, reps) : s.reps(),
+                cap != null ? cap : s.capMs(), runs != null ? Math.max(20, runs / 6) : s.exitRuns(),
+                cap != null ? cap : s.exitCapMs(), n != null ? List.copyOf(n) : s.liveN(),
                 s.liveJvmPerRep(), s.stopTimeoutMs(), s.mb(), s.oneJvmPerColumn(), only, columns, s.stopCapMs(),
                 runs != null ? runs : s.pipeRuns(), liveAll != null ? liveAll : s.liveAll(),
                 startCap != null ? startCap : s.startCapMs());
