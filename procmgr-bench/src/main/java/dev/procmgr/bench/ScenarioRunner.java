@@ -121,6 +121,9 @@ public final class ScenarioRunner {
         } catch (IllegalArgumentException e) { // a number or column name that does not parse
             bad = "bad value (" + e.getMessage() + ")";
         }
+        if (bad == null && !Settings.FAMILIES.containsAll(only)) {
+            bad = "--only takes " + String.join(",", Settings.FAMILIES) + ", not " + String.join(",", only);
+        }
         if (bad != null) {
             out.println("procmgr-bench: " + bad);
             out.println("usage: procmgr-bench [--quick | --smoke] [--json FILE] [--runs N] [--reps N] [--n N,N]"

@@ -32,7 +32,8 @@ class ScenarioRunnerArgsTest {
 
     @Test
     void capZeroLetsEveryRepetitionDoAllItsRuns() {
-        Settings s = parse("--only", "spawn", "--cap-ms", "0").orElseThrow();
+        Settings s = parse("--only", "spawn,exit", "--cap-ms", "0").orElseThrow();
+        assertThat(s.only()).containsExactly("spawn", "exit");
         assertThat(s.capMs()).isEqualTo(ScenarioRunner.NO_CAP_MS);
         assertThat(s.exitCapMs()).isEqualTo(ScenarioRunner.NO_CAP_MS);
         assertThat(s.runs()).isEqualTo(2000);
@@ -49,6 +50,9 @@ class ScenarioRunnerArgsTest {
         printed.reset();
         assertThat(parse("--columns", "RAW_PB,NOPE")).isEmpty();
         assertThat(printed()).contains("procmgr-bench: bad value", "NOPE");
+        printed.reset();
+        assertThat(parse("--only", "spawn,exits")).isEmpty();
+        assertThat(printed()).contains("procmgr-bench: --only takes spawn,exit,stop+output,live, not spawn,exits");
         printed.reset();
         assertThat(parse("--fast")).isEmpty();
         assertThat(printed()).contains("procmgr-bench: unknown option --fast");
