@@ -3,6 +3,7 @@ package dev.procmgr.nuprocess;
 import static dev.procmgr.nuprocess.TestSupport.assertNoDescendants;
 import static dev.procmgr.nuprocess.TestSupport.await;
 import static dev.procmgr.nuprocess.TestSupport.request;
+import static dev.procmgr.nuprocess.TestSupport.signalMasks;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -17,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -93,13 +93,6 @@ class NuProcessLaunchPathsTest {
                 : signalMasks(Files.readString(Path.of("/proc/self/status"))).get("SigIgn") & shutdownSignals;
         assertThat(child.get("SigBlk") & 0x7fffffffL).as("blocked").isZero();
         assertThat(child.get("SigIgn") & ~inherited & 0x7fffffffL).as("ignored beyond this JVM's own").isZero();
-    }
-
-    private static Map<String, Long> signalMasks(String procStatus) {
-        Map<String, Long> masks = new HashMap<>();
-        procStatus.lines().filter(l -> l.startsWith("SigBlk:") || l.startsWith("SigIgn:"))
-                .forEach(l -> masks.put(l.substring(0, 6), Long.parseUnsignedLong(l.substring(7).trim(), 16)));
-        return masks;
     }
 
     @Test

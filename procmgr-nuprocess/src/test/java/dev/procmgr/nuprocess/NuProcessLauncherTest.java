@@ -131,8 +131,7 @@ class NuProcessLauncherTest {
         CapturingSink out = new CapturingSink();
         LaunchedProcess p = launch(sh("grep -E '^Sig(Blk|Ign)' /proc/self/status", out, new CapturingSink()));
         assertThat(await(p).success()).isTrue();
-        Map<String, Long> masks = new java.util.HashMap<>();
-        out.text().lines().forEach(l -> masks.put(l.substring(0, 6), Long.parseUnsignedLong(l.substring(7).trim(), 16)));
+        Map<String, Long> masks = TestSupport.signalMasks(out.text());
         // signals 1-31 (glibc keeps 32 and up for itself): HotSpot blocks SIGQUIT, NuProcess ignores SIGPIPE
         assertThat(masks.get("SigBlk") & 0x7fffffffL).as("blocked").isZero();
         assertThat(masks.get("SigIgn") & 0x7fffffffL).as("ignored").isZero();

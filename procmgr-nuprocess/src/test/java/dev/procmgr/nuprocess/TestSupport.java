@@ -13,7 +13,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -67,6 +69,14 @@ final class TestSupport {
 
     static LaunchRequest sh(String script, CapturingSink out, CapturingSink err) {
         return request(List.of("/bin/sh", "-c", script), out, err, false, false, false);
+    }
+
+    /** SigBlk and SigIgn of a {@code /proc/PID/status} text (or its grepped lines), as bit masks. */
+    static Map<String, Long> signalMasks(String procStatus) {
+        Map<String, Long> masks = new HashMap<>();
+        procStatus.lines().filter(l -> l.startsWith("SigBlk:") || l.startsWith("SigIgn:"))
+                .forEach(l -> masks.put(l.substring(0, 6), Long.parseUnsignedLong(l.substring(7).trim(), 16)));
+        return masks;
     }
 
     static ExitStatus await(LaunchedProcess p) throws Exception {
